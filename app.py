@@ -1,0 +1,16 @@
+"""Lambda wiring only: every decision lives in chalicelib/."""
+from chalice import Chalice
+
+from chalicelib import registry, runtime
+
+app = Chalice(app_name="monocyte")
+
+
+@app.on_cw_event(registry.event_pattern(), name="reap")
+def reap(event):
+    return runtime.reap(event.to_dict())
+
+
+# A malformed envelope must reach the reaper (which logs and ignores it), not
+# fail in Chalice's own wrapper.
+reap.event_class = runtime.RawEvent

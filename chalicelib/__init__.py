@@ -1,0 +1,1 @@
+"""Monocyte: deletes AWS resources created outside the allowed regions."""

@@ -1,0 +1,79 @@
+"""boto3 sessions and clients, cached per (account, region, service).
+
+Clients honour boto3's own ``AWS_ENDPOINT_URL`` (an emulator such as moto's server)
+without any switch in our code, and retry with botocore's adaptive mode. Member
+accounts are reached through ``MONOCYTE_MEMBER_ROLE``; without it, only the account
+of the current credentials is acted upon.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.config import Settings
+from chalicelib.errors import AccessDenied, aws_errors
+
+
+class Clients:
+    """Hands out boto3 clients; safe to share between threads."""
+
+    def __init__(self, settings: Settings,
+                 session_factory: Callable[[], boto3.session.Session] = boto3.session.Session):
+        self.settings = settings
+        self._session_factory = session_factory
+        self._lock = threading.RLock()
+        self._sessions: dict[str, boto3.session.Session] = {}
+        self._clients: dict[tuple[str | None, str, str], Any] = {}
+        self._own_account: str | None = None
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+            connect_timeout=5, read_timeout=30,
+            # An emulator on 127.0.0.1 has no bucket subdomains.
+            s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,
+        )
+
+    def own_account(self) -> str:
+        """The account of the current credentials (one STS call, then cached)."""
+        if self._own_account is None:
+            with aws_errors():
+                sts = self.client("sts", os.environ.get("AWS_REGION", "us-east-1"))
+                self._own_account = sts.get_caller_identity()["Account"]
+        return self._own_account
+
+    def _session(self, account: str | None) -> boto3.session.Session:
+        key = account or ""
+        if key not in self._sessions:
+            self._sessions[key] = self._new_session(account)
+        return self._sessions[key]
+
+    def _new_session(self, account: str | None) -> boto3.session.Session:
+        if account is None or account == self.own_account():
+            return self._session_factory()
+        role = self.settings.member_role
+        if not role:
+            raise AccessDenied(f"account {account} is not this account and "
+                               "MONOCYTE_MEMBER_ROLE is not set")
+        with aws_errors():
+            sts = self.client("sts", os.environ.get("AWS_REGION", "us-east-1"))
+            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
+                                    RoleSessionName="monocyte")["Credentials"]
+        return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                     aws_secret_access_key=creds["SecretAccessKey"],
+                                     aws_session_token=creds["SessionToken"])
+
+    def client(self, service: str, region: str, account: str | None = None) -> Any:
+        """A cached client for ``service`` in ``region`` of ``account`` (None: ours)."""
+        key = (account, region, service)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    session = self._session(account)
+                    client = session.client(service, region_name=region, config=self._config)
+                    self._clients[key] = client
+        return client

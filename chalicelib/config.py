@@ -1,0 +1,110 @@
+"""Settings, read from ``MONOCYTE_*`` environment variables and validated once.
+
+A wrong value stops start-up with one line that names the setting and the value;
+nothing is changed in any account before the settings are known to be good.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import re
+from typing import Mapping
+
+from chalicelib.errors import ConfigError
+
+# The AWS regions in EU member states. London (eu-west-2) and Zurich (eu-central-2)
+# are outside the EU and so are not here; MONOCYTE_ALLOWED_REGIONS adds them.
+EU_REGIONS = ("eu-west-1", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2")
+
+# Never killed, whatever the region: the reaper's own StackSet instances (its
+# forwarders live in every region) and AWS Control Tower's.
+BUILTIN_PROTECTED = ("StackSet-monocyte-*", "StackSet-AWSControlTower*", "aws-controltower-*")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@functools.lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    """Every region name in botocore's endpoint data, all partitions."""
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    return frozenset(r for p in data["partitions"] for r in p["regions"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What the reaper needs to decide and act; built by :func:`from_env`."""
+
+    allowed_regions: frozenset[str] = frozenset(EU_REGIONS)
+    dry_run: bool = True
+    force: bool = True
+    member_role: str | None = None
+    protected_patterns: tuple[str, ...] = BUILTIN_PROTECTED
+    max_attempts: int = 5
+
+    def allows(self, region: str) -> bool:
+        return region in self.allowed_regions
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _list(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_regions(raw: str, name: str = "MONOCYTE_ALLOWED_REGIONS") -> frozenset[str]:
+    """A comma list of region names, each checked against botocore's list."""
+    regions = _list(raw)
+    if not regions:
+        raise ConfigError(f"{name} is empty: name at least one region (the EU default is "
+                          f"{','.join(EU_REGIONS)})")
+    unknown = [r for r in regions if r not in known_regions()]
+    if unknown:
+        raise ConfigError(f"{name}: unknown region {', '.join(map(repr, unknown))}")
+    return frozenset(regions)
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings; raise ConfigError naming the first bad one."""
+    env = os.environ if env is None else env
+    raw_regions = env.get("MONOCYTE_ALLOWED_REGIONS")
+    allowed = frozenset(EU_REGIONS) if raw_regions is None else parse_regions(raw_regions)
+    role = env.get("MONOCYTE_MEMBER_ROLE", "").strip() or None
+    if role and not re.fullmatch(r"[\w+=,.@/-]{1,512}", role):
+        raise ConfigError(f"MONOCYTE_MEMBER_ROLE={role!r} is not a role name")
+    attempts_raw = env.get("MONOCYTE_MAX_ATTEMPTS", "5")
+    try:
+        attempts = int(attempts_raw)
+    except ValueError:
+        attempts = 0
+    if not 1 <= attempts <= 20:
+        raise ConfigError(f"MONOCYTE_MAX_ATTEMPTS={attempts_raw!r} must be a whole number 1-20")
+    patterns = BUILTIN_PROTECTED + tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
+    return Settings(
+        allowed_regions=allowed,
+        dry_run=_bool(env, "MONOCYTE_DRY_RUN", True),
+        force=_bool(env, "MONOCYTE_FORCE", True),
+        member_role=role,
+        protected_patterns=patterns,
+        max_attempts=attempts,
+    )
+
+
+def describe(settings: Settings) -> dict:
+    """The settings as plain data, for the start-up log (no secrets in here)."""
+    data = dataclasses.asdict(settings)
+    data["allowed_regions"] = sorted(settings.allowed_regions)
+    return data

@@ -1,0 +1,81 @@
+"""The few exceptions Monocyte raises, and the one place AWS errors become them.
+
+The reaper, the scan and the notifier never look inside a botocore ``ClientError``:
+they catch these.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterable, Iterator
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+class MonocyteError(Exception):
+    """Base of everything Monocyte raises on purpose."""
+
+
+class ConfigError(MonocyteError):
+    """A setting is missing or wrong; nothing was changed."""
+
+
+class EventError(MonocyteError):
+    """An event cannot be read; nothing was changed."""
+
+
+class AwsError(MonocyteError):
+    """An AWS call failed in a way the caller reports but does not handle."""
+
+    def __init__(self, message: str, code: str = "", operation: str = ""):
+        super().__init__(message)
+        self.code = code
+        self.operation = operation
+
+
+class NotFound(AwsError):
+    """The resource does not exist (any more): for a delete, that means done."""
+
+
+class AccessDenied(AwsError):
+    """The credentials may not make the call."""
+
+
+class NotReady(AwsError):
+    """The resource cannot be deleted yet (still creating, in use): retry later."""
+
+
+class Protected(AwsError):
+    """Termination or deletion protection refused the delete."""
+
+
+_ACCESS_DENIED = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+    "AuthorizationError", "UnrecognizedClientException", "InvalidClientTokenId",
+    "AuthFailure", "OptInRequired", "ExpiredToken", "ExpiredTokenException",
+})
+
+
+def translate(error: ClientError, not_found: Iterable[str] = (),
+              not_ready: Iterable[str] = (), protected: Iterable[str] = ()) -> AwsError:
+    """Map a ClientError to one of our exceptions, by its modelled error code."""
+    info = error.response.get("Error", {})
+    code = str(info.get("Code", ""))
+    operation = getattr(error, "operation_name", "") or ""
+    message = f"{operation}: {code}: {info.get('Message', '')}".strip(": ")
+    for codes, kind in ((not_found, NotFound), (not_ready, NotReady),
+                        (protected, Protected), (_ACCESS_DENIED, AccessDenied)):
+        if code in codes:
+            return kind(message, code, operation)
+    return AwsError(message, code, operation)
+
+
+@contextlib.contextmanager
+def aws_errors(not_found: Iterable[str] = (), not_ready: Iterable[str] = (),
+               protected: Iterable[str] = ()) -> Iterator[None]:
+    """Run AWS calls, raising our exceptions instead of botocore's."""
+    try:
+        yield
+    except ClientError as error:
+        raise translate(error, not_found, not_ready, protected) from error
+    except BotoCoreError as error:
+        raise AwsError(f"{type(error).__name__}: {error}") from error

@@ -1,0 +1,144 @@
+"""CloudTrail events as EventBridge delivers them: a typed wrapper and target extraction.
+
+Reading an event needs no AWS call. :func:`triage` says why an event is ignored;
+:func:`targets` lists the resources a create call made, placed in their region and
+account.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from chalicelib import registry
+from chalicelib.config import known_regions
+from chalicelib.errors import EventError
+
+_ACCOUNT = re.compile(r"\d{12}")
+_MAX_ID = 2048
+
+
+def _str_or_none(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise EventError(f"event field {name} is a {type(value).__name__}, not a string")
+
+
+class CloudTrailEvent:
+    """Read-only view of one 'AWS API Call via CloudTrail' event.
+
+    Fields the decision depends on are checked when the event is wrapped, so a
+    malformed event fails here, once, with one line that says what is wrong.
+    """
+
+    def __init__(self, raw: Any):
+        if not isinstance(raw, dict):
+            raise EventError(f"event is a {type(raw).__name__}, not a JSON object")
+        self.raw = raw
+        self.detail_type = _str_or_none(raw.get("detail-type"), "detail-type")
+        self.source = _str_or_none(raw.get("source"), "source")
+        self.envelope_account = _str_or_none(raw.get("account"), "account")
+        self.envelope_region = _str_or_none(raw.get("region"), "region")
+        detail = raw.get("detail")
+        if self.is_cloudtrail_call and not isinstance(detail, dict):
+            raise EventError("event has no detail object")
+        self.detail: dict = detail if isinstance(detail, dict) else {}
+        d = self.detail
+        self.event_source = _str_or_none(d.get("eventSource"), "detail.eventSource")
+        self.event_name = _str_or_none(d.get("eventName"), "detail.eventName")
+        self.aws_region = _str_or_none(d.get("awsRegion"), "detail.awsRegion")
+        self.recipient_account = _str_or_none(d.get("recipientAccountId"),
+                                              "detail.recipientAccountId")
+        self.event_time = _str_or_none(d.get("eventTime"), "detail.eventTime")
+        self.event_id = _str_or_none(d.get("eventID"), "detail.eventID")
+        error = d.get("errorCode")
+        self.error_code = None if error in (None, "") else str(error)
+        read_only = d.get("readOnly")
+        self.read_only = read_only is True or str(read_only).lower() == "true"
+        if self.is_cloudtrail_call and not (self.event_source and self.event_name):
+            raise EventError("event detail lacks eventSource or eventName")
+
+    @property
+    def is_cloudtrail_call(self) -> bool:
+        return self.detail_type == registry.CLOUDTRAIL_DETAIL_TYPE
+
+    @property
+    def account(self) -> str | None:
+        return self.recipient_account or self.envelope_account
+
+    @property
+    def user_arn(self) -> str | None:
+        identity = self.detail.get("userIdentity")
+        if isinstance(identity, dict) and isinstance(identity.get("arn"), str):
+            return identity["arn"]
+        return None
+
+    @property
+    def name(self) -> str:
+        return f"{self.event_source}:{self.event_name}"
+
+
+def triage(event: CloudTrailEvent) -> str | None:
+    """Step 1 of the decision: why the event is ignored, or None when it is not."""
+    if not event.is_cloudtrail_call:
+        return f"not a CloudTrail API call (detail-type {event.detail_type!r})"
+    if not (event.source or "").startswith("aws."):
+        return f"source {event.source!r} is not an AWS service"
+    if event.error_code:
+        return f"{event.name} failed with {event.error_code}"
+    if event.read_only:
+        return f"{event.name} is read-only"
+    if not registry.claims(event.event_source, event.event_name):
+        return f"no resource type is created by {event.name}"
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One resource named by an event (or found by a scan)."""
+
+    type: str
+    id: str
+    region: str
+    account: str
+    event: str = ""
+    creator: str | None = None
+    created: str | None = None
+
+
+def _ids(found: Any) -> list[str]:
+    items = found if isinstance(found, list) else [found]
+    ids = []
+    for item in items:
+        if isinstance(item, list):
+            ids.extend(_ids(item))
+        elif isinstance(item, str) and 0 < len(item) <= _MAX_ID:
+            ids.append(item)
+    return ids
+
+
+def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
+    """Step 2: the resources the event created, and the problems that stopped some.
+
+    A problem (no id in the record, an unknown region, no account) is not an error:
+    the resource is left to the nightly scan and the problem is reported.
+    """
+    found: list[Target] = []
+    problems: list[str] = []
+    account = event.account
+    if not (account and _ACCOUNT.fullmatch(account)):
+        return [], [f"{event.name}: no 12-digit account in the event ({account!r})"]
+    for rtype, create in registry.claims(event.event_source, event.event_name):
+        region = create.region(event.raw) if create.region else event.aws_region
+        if region not in known_regions():
+            problems.append(f"{rtype.cfn_type}: cannot place the resource "
+                            f"(region {region!r} is not a known region)")
+            continue
+        ids = _ids(create.compiled.search(event.raw))
+        if not ids:
+            problems.append(f"{rtype.cfn_type}: no identifier at {create.ids}")
+            continue
+        for resource_id in dict.fromkeys(ids):
+            found.append(Target(rtype.cfn_type, resource_id, region, account,
+                                event.name, event.user_arn, event.event_time))
+    return found, problems

@@ -1,0 +1,151 @@
+"""The decision for one resource, from an event or a scan: the heart of Monocyte.
+
+1. triage the event, 2. extract targets, 3. judge them offline (:mod:`policy`),
+4. check each live, 5. kill (or report in dry-run), 6. record the outcome.
+Steps 1-3 make no AWS call and are what ``monocyte explain`` prints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from chalicelib import events, log, policy, registry
+from chalicelib.aws import Clients
+from chalicelib.config import Settings
+from chalicelib.errors import AwsError, EventError, NotFound, NotReady, Protected, aws_errors
+from chalicelib.events import Target
+
+# What happened to one target. The scan and the event path share these words.
+KILLED = "killed"
+WOULD_KILL = "would-kill"
+SPARED = "spared"
+GONE = "gone"          # already deleted, or on its way out: nothing to do
+DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
+FAILED = "failed"
+
+
+@dataclasses.dataclass
+class Outcome:
+    action: str
+    type: str
+    id: str
+    region: str
+    account: str
+    reason: str
+    notes: list[str] = dataclasses.field(default_factory=list)
+    event: str = ""
+    creator: str | None = None
+    created: str | None = None
+    dry_run: bool = False
+
+    @classmethod
+    def of(cls, target: Target, action: str, reason: str, **more: Any) -> "Outcome":
+        return cls(action, target.type, target.id, target.region, target.account, reason,
+                   event=target.event, creator=target.creator, created=target.created,
+                   **more)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def explain(raw: Any, settings: Settings) -> dict:
+    """Steps 1-3 for an event, without any AWS call, in the ``explain`` contract's shape.
+
+    Raises EventError when the event cannot be read.
+    """
+    event = events.CloudTrailEvent(raw)
+    ignored = events.triage(event)
+    if ignored:
+        return {"decision": "ignore", "reason": ignored, "targets": []}
+    found, problems = events.targets(event)
+    judged = []
+    for target in found:
+        decision, reason = policy.judge(target, settings)
+        judged.append({"type": target.type, "id": target.id, "region": target.region,
+                       "account": target.account, "decision": decision, "reason": reason})
+    if not judged:
+        return {"decision": "ignore", "reason": "; ".join(problems), "targets": []}
+    kills = [t for t in judged if t["decision"] == policy.KILL]
+    if kills:
+        reason = f"{len(kills)} of {len(judged)} targets outside the allowed regions"
+    else:
+        reason = "every target is spared"
+    if problems:
+        reason += "; also: " + "; ".join(problems)
+    return {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
+            "targets": judged}
+
+
+def reap(raw: Any, settings: Settings, clients: Clients) -> list[Outcome]:
+    """Handle one create-call event end to end. Never raises for bad input: a
+    malformed or unclaimed event is logged once and yields no outcome."""
+    try:
+        event = events.CloudTrailEvent(raw)
+        ignored = events.triage(event)
+        if ignored:
+            log.emit("ignored", reason=ignored, event_id=_event_id(raw))
+            return []
+        found, problems = events.targets(event)
+    except EventError as error:
+        log.emit("malformed", logging.WARNING, reason=str(error), event_id=_event_id(raw))
+        return []
+    for problem in problems:
+        # The resource may exist but we cannot name or place it: the scan will.
+        log.emit("unplaced", logging.WARNING, reason=problem, event=event.name,
+                 event_id=event.event_id)
+    return [handle(target, settings, clients) for target in found]
+
+
+def _event_id(raw: Any) -> Any:
+    return raw.get("id") if isinstance(raw, dict) else None
+
+
+def handle(target: Target, settings: Settings, clients: Clients) -> Outcome:
+    """Steps 3-6 for one target; the outcome is logged before it is returned."""
+    outcome = _decide(target, settings, clients)
+    log.emit("outcome", logging.WARNING if outcome.action == FAILED else logging.INFO,
+             **outcome.to_dict())
+    return outcome
+
+
+def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
+    decision, reason = policy.judge(target, settings)
+    if decision == policy.SPARE:
+        return Outcome.of(target, SPARED, reason)
+    rtype = registry.get(target.type)
+    codes = dict(not_found=rtype.not_found, not_ready=rtype.not_ready,
+                 protected=rtype.protected)
+    try:
+        client = clients.client(rtype.service, target.region, target.account)
+        with aws_errors(**codes):
+            live = rtype.inspect(client, target.id)
+    except NotFound:
+        live = None
+    except AwsError as error:
+        return Outcome.of(target, FAILED, f"live check failed: {error}")
+    if live is None:
+        return Outcome.of(target, GONE, "already gone")
+    if live.region and live.region != target.region:
+        # The resource is the truth, the event only a hint: never act on a mismatch.
+        where = "an allowed" if settings.allows(live.region) else "another"
+        return Outcome.of(target, SPARED, f"lives in {live.region}, {where} region than "
+                                          f"{target.region} claimed; left to the scan")
+    if settings.dry_run:
+        note = ["protection is on and would be disabled"] if live.protected else []
+        return Outcome.of(target, WOULD_KILL, reason + " (dry run)", notes=note, dry_run=True)
+    if live.protected and not settings.force:
+        return Outcome.of(target, SPARED, "protection is on and MONOCYTE_FORCE is off")
+    try:
+        with aws_errors(**codes):
+            notes = rtype.delete(client, target.id, live, settings.force)
+    except NotFound:
+        return Outcome.of(target, GONE, "gone before the delete")
+    except NotReady as error:
+        return Outcome.of(target, DEFERRED, f"not deletable yet: {error}")
+    except Protected as error:
+        return Outcome.of(target, SPARED, f"protection refused the delete and "
+                                          f"MONOCYTE_FORCE is off: {error}")
+    except AwsError as error:
+        return Outcome.of(target, FAILED, f"delete failed: {error}")
+    return Outcome.of(target, KILLED, reason, notes=notes)

@@ -1,0 +1,137 @@
+"""The resource types Monocyte knows, as data, and lookups over them.
+
+Each AWS service has one module under ``chalicelib/resources/`` that declares its
+types with :class:`ResourceType`; this module collects them. Everything generic
+(clients, error translation, dry-run, outcomes) lives in the engine, not here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Callable, Iterable
+
+import jmespath
+import jmespath.parser
+
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+
+
+@dataclasses.dataclass(frozen=True)
+class Live:
+    """What the live check learned about a resource that exists.
+
+    ``region`` is set when the resource itself says where it lives (an S3 bucket);
+    otherwise it is the region of the client that found it. ``protected`` says that
+    termination or deletion protection is on. ``facts`` carries what the delete needs.
+    """
+
+    region: str | None = None
+    protected: bool = False
+    facts: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateEvent:
+    """A CloudTrail event that creates resources of one type.
+
+    ``ids`` is a JMESPath expression over the whole EventBridge event (so it starts
+    with ``detail.``) giving the identifier the delete call takes, or a list of them.
+    ``region`` optionally places the resource from the event when it does not live
+    in ``detail.awsRegion``; it returns None when it cannot tell.
+    """
+
+    source: str
+    name: str
+    ids: str
+    region: Callable[[dict], str | None] | None = None
+
+    @functools.cached_property
+    def compiled(self) -> jmespath.parser.ParsedResult:
+        return jmespath.compile(self.ids)
+
+    @property
+    def aws_source(self) -> str:
+        """The EventBridge ``source`` of this event: ec2.amazonaws.com -> aws.ec2."""
+        return "aws." + self.source.split(".", 1)[0]
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceType:
+    """One kind of resource, declared once.
+
+    - ``cfn_type``: CloudFormation's type name, used everywhere (audit, Slack, CLI).
+    - ``service``: the boto3 client name.
+    - ``events``: the create events that make it.
+    - ``inspect(client, id) -> Live | None``: the live check; None when the resource
+      is gone or on its way out. May raise NotFound, which means the same.
+    - ``delete(client, id, live, force) -> list[str]``: deletes it with its
+      prerequisites, returns notes of what it had to do (protection disabled...).
+      With ``force`` off it raises Protected instead of disabling protection.
+    - ``actions``: the IAM actions inspect and delete use.
+    - ``not_found`` / ``not_ready`` / ``protected``: the service's error codes that
+      mean gone, not deletable yet, and refused because of protection.
+    """
+
+    cfn_type: str
+    service: str
+    events: tuple[CreateEvent, ...]
+    inspect: Callable[[Any, str], Live | None]
+    delete: Callable[[Any, str, Live, bool], list[str]]
+    actions: tuple[str, ...]
+    not_found: tuple[str, ...] = ()
+    not_ready: tuple[str, ...] = ()
+    protected: tuple[str, ...] = ()
+
+
+def _modules() -> Iterable[Any]:
+    from chalicelib.resources import cloudformation, dynamodb, ec2, rds, s3
+
+    return (ec2, cloudformation, rds, dynamodb, s3)
+
+
+@functools.lru_cache(maxsize=1)
+def all_types() -> tuple[ResourceType, ...]:
+    return tuple(t for module in _modules() for t in module.TYPES)
+
+
+@functools.lru_cache(maxsize=1)
+def _by_type() -> dict[str, ResourceType]:
+    return {t.cfn_type: t for t in all_types()}
+
+
+@functools.lru_cache(maxsize=1)
+def _by_event() -> dict[tuple[str, str], tuple[tuple[ResourceType, CreateEvent], ...]]:
+    table: dict[tuple[str, str], list[tuple[ResourceType, CreateEvent]]] = {}
+    for rtype in all_types():
+        for event in rtype.events:
+            table.setdefault((event.source, event.name), []).append((rtype, event))
+    return {key: tuple(value) for key, value in table.items()}
+
+
+def get(cfn_type: str) -> ResourceType:
+    """The type named by its CloudFormation name; KeyError when unknown."""
+    return _by_type()[cfn_type]
+
+
+def claims(event_source: str, event_name: str) -> tuple[tuple[ResourceType, CreateEvent], ...]:
+    """The types (with their event entry) that an (eventSource, eventName) creates."""
+    return _by_event().get((event_source, event_name), ())
+
+
+def event_pattern() -> dict:
+    """The EventBridge pattern of ``reap``: successful-or-not CloudTrail calls of the
+    registered sources and names (the code re-checks the exact pairs and errors)."""
+    events = [e for t in all_types() for e in t.events]
+    return {
+        "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
+        "source": sorted({e.aws_source for e in events}),
+        "detail": {
+            "eventSource": sorted({e.source for e in events}),
+            "eventName": sorted({e.name for e in events}),
+        },
+    }
+
+
+def iam_actions() -> tuple[str, ...]:
+    """Every IAM action the registry's inspect and delete functions use."""
+    return tuple(sorted({a for t in all_types() for a in t.actions}))

@@ -1,0 +1,1 @@
+"""One module per AWS service; each declares ``TYPES``, a tuple of ResourceType."""

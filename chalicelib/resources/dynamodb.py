@@ -1,0 +1,40 @@
+"""DynamoDB tables."""
+from __future__ import annotations
+
+from chalicelib.errors import Protected
+from chalicelib.registry import CreateEvent, Live, ResourceType
+
+
+def inspect_table(client, name: str) -> Live | None:
+    table = client.describe_table(TableName=name)["Table"]
+    if table["TableStatus"] == "DELETING":
+        return None
+    return Live(protected=bool(table.get("DeletionProtectionEnabled")))
+
+
+def delete_table(client, name: str, live: Live, force: bool) -> list[str]:
+    notes = []
+    if live.protected:
+        if not force:
+            raise Protected(f"table {name} has deletion protection")
+        client.update_table(TableName=name, DeletionProtectionEnabled=False)
+        notes.append("deletion protection disabled")
+    client.delete_table(TableName=name)
+    return notes
+
+
+TYPES = (
+    ResourceType(
+        cfn_type="AWS::DynamoDB::Table",
+        service="dynamodb",
+        events=(CreateEvent("dynamodb.amazonaws.com", "CreateTable",
+                            "detail.responseElements.tableDescription.tableName"
+                            " || detail.requestParameters.tableName"),),
+        inspect=inspect_table,
+        delete=delete_table,
+        actions=("dynamodb:DescribeTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable"),
+        not_found=("ResourceNotFoundException",),
+        # A table still CREATING or UPDATING refuses deletion with ResourceInUse.
+        not_ready=("ResourceInUseException",),
+    ),
+)

@@ -1,0 +1,69 @@
+"""RDS DB instances and DB snapshots."""
+from __future__ import annotations
+
+from chalicelib.errors import Protected
+from chalicelib.registry import CreateEvent, Live, ResourceType
+
+SOURCE = "rds.amazonaws.com"
+
+
+def inspect_instance(client, identifier: str) -> Live | None:
+    found = client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+    if not found or found[0]["DBInstanceStatus"] == "deleting":
+        return None
+    return Live(protected=bool(found[0].get("DeletionProtection")))
+
+
+def delete_instance(client, identifier: str, live: Live, force: bool) -> list[str]:
+    notes = []
+    if live.protected:
+        if not force:
+            raise Protected(f"DB instance {identifier} has deletion protection")
+        client.modify_db_instance(DBInstanceIdentifier=identifier, DeletionProtection=False,
+                                  ApplyImmediately=True)
+        notes.append("deletion protection disabled")
+    # A final snapshot would keep the data in the forbidden region.
+    client.delete_db_instance(DBInstanceIdentifier=identifier, SkipFinalSnapshot=True,
+                              DeleteAutomatedBackups=True)
+    return notes + ["no final snapshot"]
+
+
+def inspect_snapshot(client, identifier: str) -> Live | None:
+    found = client.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"]
+    if not found or found[0].get("Status") == "deleting":
+        return None
+    return Live()
+
+
+def delete_snapshot(client, identifier: str, live: Live, force: bool) -> list[str]:
+    client.delete_db_snapshot(DBSnapshotIdentifier=identifier)
+    return []
+
+
+TYPES = (
+    ResourceType(
+        cfn_type="AWS::RDS::DBInstance",
+        service="rds",
+        events=(CreateEvent(SOURCE, "CreateDBInstance",
+                            "detail.responseElements.dBInstanceIdentifier"
+                            " || detail.requestParameters.dBInstanceIdentifier"),),
+        inspect=inspect_instance,
+        delete=delete_instance,
+        actions=("rds:DescribeDBInstances", "rds:DeleteDBInstance", "rds:ModifyDBInstance"),
+        not_found=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+        # Still creating, or busy with a modification: retried later.
+        not_ready=("InvalidDBInstanceState", "InvalidDBInstanceStateFault"),
+    ),
+    ResourceType(
+        cfn_type="AWS::RDS::DBSnapshot",
+        service="rds",
+        events=(CreateEvent(SOURCE, "CreateDBSnapshot",
+                            "detail.responseElements.dBSnapshotIdentifier"
+                            " || detail.requestParameters.dBSnapshotIdentifier"),),
+        inspect=inspect_snapshot,
+        delete=delete_snapshot,
+        actions=("rds:DescribeDBSnapshots", "rds:DeleteDBSnapshot"),
+        not_found=("DBSnapshotNotFound", "DBSnapshotNotFoundFault"),
+        not_ready=("InvalidDBSnapshotState", "InvalidDBSnapshotStateFault"),
+    ),
+)

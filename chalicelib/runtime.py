@@ -1,0 +1,60 @@
+"""What the Lambda handlers share: settings and clients, built once per cold start."""
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from chalice.app import CloudWatchEvent
+
+from chalicelib import config, log, reaper
+from chalicelib.aws import Clients
+from chalicelib.errors import ConfigError
+
+
+class RawEvent(CloudWatchEvent):
+    """Chalice's event wrapper without its KeyError on a malformed envelope: the
+    reaper reads (and rejects, with one log line) whatever arrives."""
+
+    def _extract_attributes(self, event_dict: Any) -> None:
+        get = event_dict.get if isinstance(event_dict, dict) else (lambda key: None)
+        self.version = get("version")
+        self.account = get("account")
+        self.region = get("region")
+        self.detail = get("detail")
+        self.detail_type = get("detail-type")
+        self.source = get("source")
+        self.time = get("time")
+        self.event_id = get("id")
+        self.resources = get("resources")
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> config.Settings:
+    # Lambda's root logger stops at WARNING; outcomes are INFO.
+    if log.logger.level == logging.NOTSET:
+        log.logger.setLevel(logging.INFO)
+    try:
+        built = config.from_env()
+    except ConfigError as error:
+        # One clear line, then refuse to run: nothing is touched with bad settings.
+        log.emit("config-error", logging.ERROR, reason=str(error))
+        raise
+    log.emit("settings", **config.describe(built))
+    return built
+
+
+@functools.lru_cache(maxsize=1)
+def clients() -> Clients:
+    return Clients(settings())
+
+
+def reap(event: Any) -> list[dict]:
+    """The ``reap`` handler's body: one create-call event."""
+    return [o.to_dict() for o in reaper.reap(event, settings(), clients())]
+
+
+def reset() -> None:
+    """Forget settings and clients (tests, the demo, a changed environment)."""
+    settings.cache_clear()
+    clients.cache_clear()
