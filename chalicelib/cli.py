@@ -42,9 +42,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from chalicelib import sandbox
+    from chalicelib import demo
 
-    return sandbox.run_demo(verbose=args.verbose)
+    return demo.run_demo(verbose=args.verbose)
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from chalicelib import iam
+
+    print(iam.render(iam.reaper_policy()), end="")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,6 +68,10 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the whole story on this machine, in an emulator")
     demo.add_argument("--verbose", action="store_true", help="show every outcome log line")
     demo.set_defaults(func=cmd_demo)
+
+    policy = commands.add_parser(
+        "policy", help="print the Lambda's IAM policy, generated from the registry")
+    policy.set_defaults(func=cmd_policy)
     return top
 
 

@@ -24,3 +24,18 @@ def reaper_policy() -> dict:
 
 def render(document: dict) -> str:
     return json.dumps(document, indent=2) + "\n"
+
+
+# Where the IAM action is not the API operation's own name.
+_ACTION_OF_OPERATION = {
+    ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
+    ("s3", "DeleteObjects"): ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+    ("s3", "ListMultipartUploads"): ("s3:ListBucketMultipartUploads",),
+    ("sts", "GetCallerIdentity"): (),  # needs no permission
+}
+
+
+def actions_of(service_prefix: str, operation: str) -> tuple[str, ...]:
+    """The IAM actions an API call needs (``ec2``, ``TerminateInstances``)."""
+    return _ACTION_OF_OPERATION.get((service_prefix, operation),
+                                    (f"{service_prefix}:{operation}",))

@@ -32,8 +32,11 @@ def moto_server() -> Iterator[str]:
     Sets ``AWS_ENDPOINT_URL`` and fake credentials for the duration, so every client
     made inside, ours included, talks to the emulator and never to AWS.
     """
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -147,3 +150,23 @@ class Trail:
         operation = client.meta.method_to_api_mapping[method]
         self.events.append(cloudtrail_event(client, operation, params, response))
         return response
+
+
+class CallLog:
+    """Counts the AWS API calls made through sessions it has seen: give
+    ``CallLog().session`` to :class:`chalicelib.aws.Clients` as its session factory."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+
+    def session(self):
+        import boto3
+
+        session = boto3.session.Session()
+        session.events.register("before-call.*.*", self._record)
+        return session
+
+    def _record(self, model, context=None, **kwargs) -> None:
+        service = model.service_model
+        region = (context or {}).get("client_region", "")
+        self.calls.append((service.signing_name or service.endpoint_prefix, model.name, region))

@@ -1,0 +1,160 @@
+"""``monocyte demo``: the whole story on this machine, against moto's server.
+
+A team creates resources in EU and non-EU regions; the trail emulator turns each
+create call into the event CloudTrail would deliver; the real ``reap`` handler gets
+each one; then the demo asks the emulator what is left, and delivers every event a
+second time to show that nothing happens twice.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import uuid
+from typing import Any, Iterator
+
+import boto3
+
+from chalicelib import config, log, registry, runtime, sandbox
+from chalicelib.errors import NotFound, aws_errors
+
+TEMPLATE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
+# Where the team works: three regions outside the EU (London among them, which is
+# outside the EU too) and two inside.
+OUTSIDE = ("us-east-1", "ap-southeast-1", "eu-west-2")
+INSIDE = ("eu-central-1", "eu-north-1")
+
+
+def _suffix() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def team_creates(trail: sandbox.Trail, region: str) -> None:
+    """One of each type in ``region``, made the way a team would make them."""
+    ec2 = boto3.client("ec2", region)
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    launch = trail.call(ec2, "run_instances", ImageId=image, MinCount=2, MaxCount=2,
+                        InstanceType="t3.micro")
+    # Someone protects their instance: the reaper must still take it.
+    ec2.modify_instance_attribute(InstanceId=launch["Instances"][0]["InstanceId"],
+                                  DisableApiTermination={"Value": True})
+    trail.call(ec2, "create_volume", AvailabilityZone=f"{region}a", Size=100)
+
+    cfn = boto3.client("cloudformation", region)
+    trail.call(cfn, "create_stack", StackName=f"orders-{_suffix()}", TemplateBody=TEMPLATE)
+
+    rds = boto3.client("rds", region)
+    db = f"orders-db-{_suffix()}"
+    trail.call(rds, "create_db_instance", DBInstanceIdentifier=db, Engine="postgres",
+               DBInstanceClass="db.t3.micro", AllocatedStorage=20, MasterUsername="app",
+               MasterUserPassword="not-a-real-password", DeletionProtection=True)
+    trail.call(rds, "create_db_snapshot", DBSnapshotIdentifier=f"{db}-before-migration",
+               DBInstanceIdentifier=db)
+
+    ddb = boto3.client("dynamodb", region)
+    trail.call(ddb, "create_table", TableName=f"customers-{_suffix()}",
+               BillingMode="PAY_PER_REQUEST", DeletionProtectionEnabled=True,
+               KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+
+    s3 = boto3.client("s3", region)
+    bucket = f"exports-{region}-{_suffix()}"
+    where = {} if region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": region}}
+    trail.call(s3, "create_bucket", Bucket=bucket, **where)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for day in range(3):
+        s3.put_object(Bucket=bucket, Key="customers.csv", Body=f"day {day}".encode())
+
+
+def still_there(outcome: dict) -> bool:
+    """Ask the emulator whether the resource of an outcome exists."""
+    rtype = registry.get(outcome["type"])
+    client = boto3.client(rtype.service, outcome["region"])
+    try:
+        with aws_errors(not_found=rtype.not_found):
+            return rtype.inspect(client, outcome["id"]) is not None
+    except NotFound:
+        return False
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    runtime.reset()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        runtime.reset()
+
+
+def _short(resource_id: str) -> str:
+    if resource_id.startswith("arn:") and ":stack/" in resource_id:
+        return "stack/" + resource_id.split(":stack/", 1)[1].split("/", 1)[0]
+    return resource_id
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join("  " + line for line in lines)
+
+
+def run_demo(verbose: bool = False) -> int:
+    from app import reap  # the real Lambda handler, exactly as Lambda calls it
+
+    log.configure(logging.INFO if verbose else logging.WARNING)
+    with sandbox.moto_server() as url, _environment(
+            MONOCYTE_DRY_RUN="false", AWS_DEFAULT_REGION="eu-central-1",
+            AWS_REGION="eu-central-1"):
+        settings = config.from_env()
+        print(f"Monocyte demo: AWS emulator (moto) on {url}; no AWS account, no network.")
+        print(f"Allowed regions: {', '.join(sorted(settings.allowed_regions))}. "
+              "Mode: kill (as stage prod).\n")
+
+        trail = sandbox.Trail()
+        for region in OUTSIDE + INSIDE:
+            team_creates(trail, region)
+        print(f"1. A team makes {len(trail.events)} create calls in "
+              f"{len(OUTSIDE + INSIDE)} regions: {', '.join(OUTSIDE + INSIDE)}.\n")
+
+        print("2. CloudTrail delivers each call to the reap handler:")
+        rows, outcomes = [], []
+        for event in trail.events:
+            started = time.perf_counter()
+            result = reap(event, None)
+            elapsed = (time.perf_counter() - started) * 1000
+            for n, outcome in enumerate(result):
+                outcomes.append(outcome)
+                why = outcome["reason"]
+                if outcome["notes"]:
+                    why += "; " + ", ".join(outcome["notes"])
+                rows.append([outcome["type"], _short(outcome["id"]), outcome["region"],
+                             outcome["action"].upper(), "" if n else f"{elapsed:.0f}", why])
+        print(_table(rows, ["TYPE", "ID", "REGION", "OUTCOME", "MS", "WHY"]) + "\n")
+
+        print("3. What the emulator holds now:")
+        wrong = []
+        for outcome in outcomes:
+            alive = still_there(outcome)
+            allowed = settings.allows(outcome["region"])
+            if alive != allowed:
+                wrong.append(outcome)
+        kept = sum(1 for o in outcomes if settings.allows(o["region"]))
+        print(f"  every one of the {kept} resources in allowed regions is still there; "
+              f"all {len(outcomes) - kept} outside them are gone."
+              if not wrong else f"  UNEXPECTED: {len(wrong)} resources in the wrong state")
+
+        again = [o["action"] for e in trail.events for o in reap(e, None)]
+        print(f"\n4. Every event delivered a second time: {again.count('gone')} already gone, "
+              f"{again.count('spared')} spared, {again.count('killed')} killed twice.")
+    return 1 if wrong or again.count("killed") else 0

@@ -1,0 +1,103 @@
+"""The `reap` Lambda handler, driven the way Lambda drives it (Chalice's test client)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib import registry, runtime
+from chalicelib.errors import ConfigError
+from conftest import load_event
+from kinds import KINDS
+
+
+@pytest.fixture
+def lambda_client():
+    # Stage prod kills (its config sets MONOCYTE_DRY_RUN=false); dev only reports.
+    runtime.reset()
+    with Client(app, stage_name="prod") as client:
+        yield client
+    runtime.reset()
+
+
+def test_reap_subscribes_to_exactly_the_registered_create_calls():
+    [handler] = [h for h in app.event_sources if h.name == "reap"]
+    assert handler.event_pattern == registry.event_pattern()
+    pattern = handler.event_pattern
+    assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
+    assert "RunInstances" in pattern["detail"]["eventName"]
+
+
+def test_reap_kills_through_the_handler(aws, trail, lambda_client):
+    create, exists = KINDS["AWS::EC2::Instance"]
+    instance = create(trail, "us-east-1")
+    response = lambda_client.lambda_.invoke("reap", trail.events[-1])
+    assert [o["action"] for o in response.payload] == ["killed"]
+    assert not exists("us-east-1", instance)
+
+
+MALFORMED = [
+    {},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2"},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2", "detail": None},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2", "detail": []},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+     "detail": {"eventSource": None, "eventName": None}},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+     "detail": {"eventSource": "ec2.amazonaws.com", "eventName": ["RunInstances"]}},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+     "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances",
+                "awsRegion": 42, "responseElements": "x"}},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2", "account": None,
+     "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "RunInstances",
+                "awsRegion": "us-east-1", "responseElements": {"instancesSet": 7}}},
+    {"detail-type": "AWS API Call via CloudTrail", "source": "aws.ec2",
+     "detail": {"eventSource": "ec2.amazonaws.com", "eventName": "LaunchRockets"}},
+    {"detail-type": "Object Created", "source": "aws.s3", "detail": {"bucket": {}}},
+    [],
+    "RunInstances",
+    None,
+]
+
+
+@pytest.mark.parametrize("event", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_events_give_one_log_line_and_no_exception(event, aws, lambda_client,
+                                                              caplog):
+    with caplog.at_level("INFO", logger="monocyte"):
+        response = lambda_client.lambda_.invoke("reap", event)
+    assert response.payload == []
+    lines = [json.loads(r.getMessage()) for r in caplog.records
+             if json.loads(r.getMessage())["log"] != "settings"]
+    assert len(lines) == 1
+    assert lines[0]["log"] in {"malformed", "ignored", "unplaced"}
+
+
+def test_the_dev_stage_only_reports(aws, trail):
+    create, exists = KINDS["AWS::EC2::Instance"]
+    instance = create(trail, "us-east-1")
+    runtime.reset()
+    with Client(app, stage_name="dev") as client:
+        response = client.lambda_.invoke("reap", trail.events[-1])
+    runtime.reset()
+    assert [o["action"] for o in response.payload] == ["would-kill"]
+    assert exists("us-east-1", instance)
+
+
+def test_a_recorded_event_for_a_resource_that_does_not_exist_is_gone(aws, lambda_client):
+    response = lambda_client.lambda_.invoke("reap", load_event("dynamodb.CreateTable"))
+    assert [o["action"] for o in response.payload] == ["gone"]
+
+
+def test_bad_settings_stop_the_handler_with_one_clear_line(aws, monkeypatch, caplog):
+    monkeypatch.setenv("MONOCYTE_ALLOWED_REGIONS", "eu-west-1,atlantis-1")
+    runtime.reset()
+    from app import reap  # the handler object Lambda calls
+
+    with caplog.at_level("INFO", logger="monocyte"):
+        with pytest.raises(ConfigError, match="atlantis-1"):
+            reap(load_event("dynamodb.CreateTable"), None)
+    runtime.reset()
+    [line] = [json.loads(r.getMessage()) for r in caplog.records]
+    assert line["log"] == "config-error" and "atlantis-1" in line["reason"]
