@@ -18,17 +18,23 @@ from chalicelib.config import Settings
 from chalicelib.errors import AccessDenied, aws_errors
 
 
+def new_session() -> boto3.session.Session:
+    """A session from the environment's credentials (the seam tests replace)."""
+    return boto3.session.Session()
+
+
 class Clients:
     """Hands out boto3 clients; safe to share between threads."""
 
     def __init__(self, settings: Settings,
-                 session_factory: Callable[[], boto3.session.Session] = boto3.session.Session):
+                 session_factory: Callable[[], boto3.session.Session] | None = None):
         self.settings = settings
-        self._session_factory = session_factory
+        self._session_factory = session_factory or new_session
         self._lock = threading.RLock()
         self._sessions: dict[str, boto3.session.Session] = {}
         self._clients: dict[tuple[str | None, str, str], Any] = {}
         self._own_account: str | None = None
+        self._regions: dict[str, list[str]] = {}
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
             connect_timeout=5, read_timeout=30,
@@ -51,8 +57,10 @@ class Clients:
         return self._sessions[key]
 
     def _new_session(self, account: str | None) -> boto3.session.Session:
-        if account is None or account == self.own_account():
+        if account is None:
             return self._session_factory()
+        if account == self.own_account():
+            return self._session(None)
         role = self.settings.member_role
         if not role:
             raise AccessDenied(f"account {account} is not this account and "
@@ -64,6 +72,12 @@ class Clients:
         return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
                                      aws_secret_access_key=creds["SecretAccessKey"],
                                      aws_session_token=creds["SessionToken"])
+
+    def available_regions(self, service: str) -> list[str]:
+        """The regions botocore knows for ``service`` in the commercial partition."""
+        if service not in self._regions:
+            self._regions[service] = self._session_factory().get_available_regions(service)
+        return self._regions[service]
 
     def client(self, service: str, region: str, account: str | None = None) -> Any:
         """A cached client for ``service`` in ``region`` of ``account`` (None: ours)."""

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Sequence
 
-from chalicelib import config
-from chalicelib.errors import ConfigError, EventError
+from chalicelib import config, log
+from chalicelib.errors import AwsError, ConfigError, EventError
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -47,6 +49,68 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run_demo(verbose=args.verbose)
 
 
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done == total else ""
+    print(f"\rscanning [{'#' * filled}{'.' * (width - filled)}] {done}/{total} units",
+          end=end, file=sys.stderr, flush=True)
+
+
+def _summary_table(report) -> str:
+    from chalicelib import text
+
+    columns = ["found", "killed", "would-kill", "spared", "gone", "deferred", "failed",
+               "missed"]
+    rows = [[r["region"], r["type"], *[str(r[c]) for c in columns]] for r in report.summary()]
+    totals = [sum(r[c] for r in report.summary()) for c in columns]
+    rows.append(["TOTAL", "", *map(str, totals)])
+    return text.table(rows, ["REGION", "TYPE", *[c.upper() for c in columns]])
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    import dataclasses
+    import os
+
+    from chalicelib import registry, scan
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = dataclasses.replace(config.from_env(), dry_run=not args.kill)
+    regions = sorted(config.parse_regions(args.regions, "--regions")) if args.regions else None
+    types = None
+    if args.types:
+        known = {t.cfn_type for t in registry.all_types()}
+        types = [t.strip() for t in args.types.split(",") if t.strip()]
+        unknown = [t for t in types if t not in known]
+        if unknown or not types:
+            raise ConfigError(f"--types: unknown type {', '.join(map(repr, unknown))}; "
+                              f"known: {', '.join(sorted(known))}")
+    log.configure(logging.INFO if args.verbose else logging.ERROR)
+    progress = _progress if sys.stderr.isatty() and not args.json else None
+    try:
+        report = scan.scan(settings, Clients(settings), regions, types, progress)
+    except AwsError as error:
+        return _fail(f"scan could not start: {error}")
+    if args.json:
+        for outcome in report.outcomes:
+            print(json.dumps(outcome.to_dict()))
+        for failure in report.failures:
+            print(json.dumps(failure.to_dict()))
+    else:
+        mode = "kill" if args.kill else "report only (use --kill to delete)"
+        print(f"Scanned {len(report.regions)} regions outside the allowed set, "
+              f"{report.units} units, {report.list_calls} list calls. Mode: {mode}.")
+        print(_summary_table(report))
+        for failure in report.failures:
+            print(f"FAILED {failure.unit.region} {failure.unit.type}: {failure.reason}")
+        for outcome in report.outcomes:
+            if outcome.action == "failed":
+                print(f"FAILED {outcome.region} {outcome.type} {outcome.id}: {outcome.reason}")
+    return 0 if report.ok else EXIT_FAILED
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
@@ -68,6 +132,17 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the whole story on this machine, in an emulator")
     demo.add_argument("--verbose", action="store_true", help="show every outcome log line")
     demo.set_defaults(func=cmd_demo)
+
+    scan = commands.add_parser(
+        "scan", help="find (and with --kill delete) resources outside the allowed regions")
+    scan.add_argument("--kill", action="store_true",
+                      help="delete what is found (default: report only)")
+    scan.add_argument("--regions", help="comma list: scan only these regions")
+    scan.add_argument("--types", help="comma list of CloudFormation type names")
+    scan.add_argument("--json", action="store_true", help="one JSON object per outcome")
+    scan.add_argument("--endpoint-url", help="an AWS emulator, e.g. http://127.0.0.1:5000")
+    scan.add_argument("--verbose", action="store_true", help="log every outcome on stderr")
+    scan.set_defaults(func=cmd_scan)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")

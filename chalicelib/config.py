@@ -44,6 +44,9 @@ class Settings:
     member_role: str | None = None
     protected_patterns: tuple[str, ...] = BUILTIN_PROTECTED
     max_attempts: int = 5
+    scan_workers: int = 16
+    scan_grace_seconds: int = 900
+    page_size: int | None = None
 
     def allows(self, region: str) -> bool:
         return region in self.allowed_regions
@@ -59,6 +62,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}")
+    return value
 
 
 def _list(raw: str) -> list[str]:
@@ -85,13 +101,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     role = env.get("MONOCYTE_MEMBER_ROLE", "").strip() or None
     if role and not re.fullmatch(r"[\w+=,.@/-]{1,512}", role):
         raise ConfigError(f"MONOCYTE_MEMBER_ROLE={role!r} is not a role name")
-    attempts_raw = env.get("MONOCYTE_MAX_ATTEMPTS", "5")
-    try:
-        attempts = int(attempts_raw)
-    except ValueError:
-        attempts = 0
-    if not 1 <= attempts <= 20:
-        raise ConfigError(f"MONOCYTE_MAX_ATTEMPTS={attempts_raw!r} must be a whole number 1-20")
     patterns = BUILTIN_PROTECTED + tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
     return Settings(
         allowed_regions=allowed,
@@ -99,7 +108,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         force=_bool(env, "MONOCYTE_FORCE", True),
         member_role=role,
         protected_patterns=patterns,
-        max_attempts=attempts,
+        max_attempts=_int(env, "MONOCYTE_MAX_ATTEMPTS", 5, 1, 20),
+        scan_workers=_int(env, "MONOCYTE_SCAN_WORKERS", 16, 1, 64),
+        scan_grace_seconds=_int(env, "MONOCYTE_SCAN_GRACE_SECONDS", 900, 0, 86400 * 7),
+        page_size=_int(env, "MONOCYTE_PAGE_SIZE", 0, 0, 1000) or None,
     )
 
 

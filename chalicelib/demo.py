@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import boto3
 
-from chalicelib import config, log, registry, runtime, sandbox
+from chalicelib import config, log, registry, runtime, sandbox, text
 from chalicelib.errors import NotFound, aws_errors
 
 TEMPLATE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
@@ -101,14 +101,6 @@ def _short(resource_id: str) -> str:
     return resource_id
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    return "\n".join("  " + line for line in lines)
-
-
 def run_demo(verbose: bool = False) -> int:
     from app import reap  # the real Lambda handler, exactly as Lambda calls it
 
@@ -140,7 +132,7 @@ def run_demo(verbose: bool = False) -> int:
                     why += "; " + ", ".join(outcome["notes"])
                 rows.append([outcome["type"], _short(outcome["id"]), outcome["region"],
                              outcome["action"].upper(), "" if n else f"{elapsed:.0f}", why])
-        print(_table(rows, ["TYPE", "ID", "REGION", "OUTCOME", "MS", "WHY"]) + "\n")
+        print(text.table(rows, ["TYPE", "ID", "REGION", "OUTCOME", "MS", "WHY"]) + "\n")
 
         print("3. What the emulator holds now:")
         wrong = []

@@ -9,6 +9,7 @@ import contextlib
 from typing import Iterable, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 
 class MonocyteError(Exception):
@@ -77,5 +78,6 @@ def aws_errors(not_found: Iterable[str] = (), not_ready: Iterable[str] = (),
         yield
     except ClientError as error:
         raise translate(error, not_found, not_ready, protected) from error
-    except BotoCoreError as error:
+    except (BotoCoreError, ResponseParserError) as error:
+        # Also an answer botocore cannot parse (an HTML error page from a proxy).
         raise AwsError(f"{type(error).__name__}: {error}") from error

@@ -6,6 +6,8 @@ import json
 from chalicelib import registry
 
 _LOGS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+# The scan asks which regions the account has enabled.
+_SCAN = ("ec2:DescribeRegions",)
 
 
 def reaper_policy() -> dict:
@@ -16,7 +18,7 @@ def reaper_policy() -> dict:
         "Statement": [
             {"Sid": "Logs", "Effect": "Allow", "Action": list(_LOGS),
              "Resource": "arn:*:logs:*:*:*"},
-            {"Sid": "Reap", "Effect": "Allow", "Action": list(registry.iam_actions()),
+            {"Sid": "Reap", "Effect": "Allow", "Action": sorted({*registry.iam_actions(), *_SCAN}),
              "Resource": "*"},
         ],
     }
@@ -29,6 +31,7 @@ def render(document: dict) -> str:
 # Where the IAM action is not the API operation's own name.
 _ACTION_OF_OPERATION = {
     ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
+    ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
     ("s3", "DeleteObjects"): ("s3:DeleteObject", "s3:DeleteObjectVersion"),
     ("s3", "ListMultipartUploads"): ("s3:ListBucketMultipartUploads",),
     ("sts", "GetCallerIdentity"): (),  # needs no permission

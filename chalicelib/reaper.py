@@ -38,6 +38,7 @@ class Outcome:
     creator: str | None = None
     created: str | None = None
     dry_run: bool = False
+    missed: bool = False  # the scan killed what the event path should have
 
     @classmethod
     def of(cls, target: Target, action: str, reason: str, **more: Any) -> "Outcome":
@@ -101,9 +102,13 @@ def _event_id(raw: Any) -> Any:
     return raw.get("id") if isinstance(raw, dict) else None
 
 
-def handle(target: Target, settings: Settings, clients: Clients) -> Outcome:
-    """Steps 3-6 for one target; the outcome is logged before it is returned."""
+def handle(target: Target, settings: Settings, clients: Clients,
+           quiet: bool = False) -> Outcome:
+    """Steps 3-6 for one target; the outcome is logged (unless ``quiet``: the caller
+    logs it) before it is returned."""
     outcome = _decide(target, settings, clients)
+    if quiet:
+        return outcome
     log.emit("outcome", logging.WARNING if outcome.action == FAILED else logging.INFO,
              **outcome.to_dict())
     return outcome
@@ -126,6 +131,8 @@ def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
         return Outcome.of(target, FAILED, f"live check failed: {error}")
     if live is None:
         return Outcome.of(target, GONE, "already gone")
+    if live.created and not target.created:
+        target = dataclasses.replace(target, created=live.created)
     if live.region and live.region != target.region:
         # The resource is the truth, the event only a hint: never act on a mismatch.
         where = "an allowed" if settings.allows(live.region) else "another"

@@ -27,6 +27,7 @@ class Live:
 
     region: str | None = None
     protected: bool = False
+    created: str | None = None
     facts: dict = dataclasses.field(default_factory=dict)
 
 
@@ -56,6 +57,34 @@ class CreateEvent:
 
 
 @dataclasses.dataclass(frozen=True)
+class Listing:
+    """How to find every resource of a type in one region (or, with ``per_account``,
+    once per account).
+
+    ``operation`` is the boto3 method, paginated with botocore's paginator, called
+    with ``params``. JMESPath: ``items`` picks the resources out of one page, ``id``
+    the identifier the delete call takes out of one item, ``created`` its creation
+    time, ``region`` where it lives (per-account types). ``locate(client, id)`` places
+    an item whose page does not say where it lives.
+    """
+
+    operation: str
+    items: str
+    id: str
+    created: str | None = None
+    params: dict = dataclasses.field(default_factory=dict)
+    per_account: bool = False
+    region: str | None = None
+    locate: Callable[[Any, str], str] | None = None
+
+    @functools.cached_property
+    def compiled(self) -> dict[str, jmespath.parser.ParsedResult]:
+        paths = {"items": self.items, "id": self.id, "created": self.created,
+                 "region": self.region}
+        return {key: jmespath.compile(path) for key, path in paths.items() if path}
+
+
+@dataclasses.dataclass(frozen=True)
 class ResourceType:
     """One kind of resource, declared once.
 
@@ -67,7 +96,8 @@ class ResourceType:
     - ``delete(client, id, live, force) -> list[str]``: deletes it with its
       prerequisites, returns notes of what it had to do (protection disabled...).
       With ``force`` off it raises Protected instead of disabling protection.
-    - ``actions``: the IAM actions inspect and delete use.
+    - ``listing``: how the nightly scan finds them.
+    - ``actions``: the IAM actions inspect, delete and listing use.
     - ``not_found`` / ``not_ready`` / ``protected``: the service's error codes that
       mean gone, not deletable yet, and refused because of protection.
     """
@@ -77,6 +107,7 @@ class ResourceType:
     events: tuple[CreateEvent, ...]
     inspect: Callable[[Any, str], Live | None]
     delete: Callable[[Any, str, Live, bool], list[str]]
+    listing: Listing
     actions: tuple[str, ...]
     not_found: tuple[str, ...] = ()
     not_ready: tuple[str, ...] = ()

@@ -2,7 +2,18 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
+
+# Every stack status but DELETE_COMPLETE, as ListStacks' filter wants them spelled.
+LIVE_STATUSES = [
+    "CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED",
+    "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE",
+    "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE",
+    "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE",
+]
 
 
 def inspect_stack(client, stack_id: str) -> Live | None:
@@ -11,7 +22,7 @@ def inspect_stack(client, stack_id: str) -> Live | None:
         return None
     stack = stacks[0]
     return Live(protected=bool(stack.get("EnableTerminationProtection")),
-                facts={"name": stack["StackName"]})
+                created=str(stack.get("CreationTime") or "") or None)
 
 
 def delete_stack(client, stack_id: str, live: Live, force: bool) -> list[str]:
@@ -35,7 +46,12 @@ TYPES = (
                             "detail.responseElements.stackId"),),
         inspect=inspect_stack,
         delete=delete_stack,
+        # Nested stacks go with their root; deleting one alone would break the root.
+        listing=Listing("list_stacks", "StackSummaries[?!ParentId]", "StackId",
+                        created="CreationTime",
+                        params={"StackStatusFilter": LIVE_STATUSES}),
         actions=("cloudformation:DescribeStacks", "cloudformation:DeleteStack",
+                 "cloudformation:ListStacks",
                  "cloudformation:UpdateTerminationProtection"),
         # DescribeStacks answers ValidationError "Stack ... does not exist".
         not_found=("ValidationError",),

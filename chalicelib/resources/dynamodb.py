@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
 
 
 def inspect_table(client, name: str) -> Live | None:
     table = client.describe_table(TableName=name)["Table"]
     if table["TableStatus"] == "DELETING":
         return None
-    return Live(protected=bool(table.get("DeletionProtectionEnabled")))
+    return Live(protected=bool(table.get("DeletionProtectionEnabled")),
+                created=str(table.get("CreationDateTime") or "") or None)
 
 
 def delete_table(client, name: str, live: Live, force: bool) -> list[str]:
@@ -32,7 +33,9 @@ TYPES = (
                             " || detail.requestParameters.tableName"),),
         inspect=inspect_table,
         delete=delete_table,
-        actions=("dynamodb:DescribeTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable"),
+        listing=Listing("list_tables", "TableNames[]", "@"),
+        actions=("dynamodb:DescribeTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
+                 "dynamodb:ListTables"),
         not_found=("ResourceNotFoundException",),
         # A table still CREATING or UPDATING refuses deletion with ResourceInUse.
         not_ready=("ResourceInUseException",),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected, aws_errors
-from chalicelib.registry import CreateEvent, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
 
 SOURCE = "ec2.amazonaws.com"
 _GONE_STATES = {"shutting-down", "terminated"}
@@ -52,6 +52,10 @@ TYPES = (
                             "detail.responseElements.instancesSet.items[].instanceId"),),
         inspect=inspect_instance,
         delete=delete_instance,
+        listing=Listing("describe_instances", "Reservations[].Instances[]", "InstanceId",
+                        created="LaunchTime",
+                        params={"Filters": [{"Name": "instance-state-name", "Values": [
+                            "pending", "running", "stopping", "stopped"]}]}),
         actions=("ec2:DescribeInstances", "ec2:TerminateInstances",
                  "ec2:ModifyInstanceAttribute"),
         not_found=("InvalidInstanceID.NotFound", "InvalidInstanceID.Malformed"),
@@ -63,6 +67,9 @@ TYPES = (
         events=(CreateEvent(SOURCE, "CreateVolume", "detail.responseElements.volumeId"),),
         inspect=inspect_volume,
         delete=delete_volume,
+        # A volume that goes with its instance (DeleteOnTermination) is the instance's.
+        listing=Listing("describe_volumes", "Volumes[?!(Attachments[?DeleteOnTermination])]",
+                        "VolumeId", created="CreateTime"),
         actions=("ec2:DescribeVolumes", "ec2:DeleteVolume"),
         not_found=("InvalidVolume.NotFound", "InvalidVolumeID.Malformed"),
         not_ready=("VolumeInUse", "IncorrectState"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
 
 SOURCE = "rds.amazonaws.com"
 
@@ -49,6 +49,8 @@ TYPES = (
                             " || detail.requestParameters.dBInstanceIdentifier"),),
         inspect=inspect_instance,
         delete=delete_instance,
+        listing=Listing("describe_db_instances", "DBInstances[]", "DBInstanceIdentifier",
+                        created="InstanceCreateTime"),
         actions=("rds:DescribeDBInstances", "rds:DeleteDBInstance", "rds:ModifyDBInstance"),
         not_found=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
         # Still creating, or busy with a modification: retried later.
@@ -62,6 +64,9 @@ TYPES = (
                             " || detail.requestParameters.dBSnapshotIdentifier"),),
         inspect=inspect_snapshot,
         delete=delete_snapshot,
+        # Automated snapshots belong to their instance and go with it.
+        listing=Listing("describe_db_snapshots", "DBSnapshots[]", "DBSnapshotIdentifier",
+                        created="SnapshotCreateTime", params={"SnapshotType": "manual"}),
         actions=("rds:DescribeDBSnapshots", "rds:DeleteDBSnapshot"),
         not_found=("DBSnapshotNotFound", "DBSnapshotNotFoundFault"),
         not_ready=("InvalidDBSnapshotState", "InvalidDBSnapshotStateFault"),

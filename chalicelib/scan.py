@@ -1,0 +1,242 @@
+"""The nightly backstop: find every resource outside the allowed regions and put it
+through the same decision as an event.
+
+Work is cut into units, one per (account, region, type) (per-account types such as
+S3 buckets: one per account), run concurrently in a bounded pool. A unit that fails
+(access denied, throttled past retries, a region that refuses the call) is reported
+and every other unit still completes.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime
+import functools
+import logging
+import threading
+from typing import Callable, Iterable
+
+from chalicelib import log, reaper, registry
+from chalicelib.aws import Clients
+from chalicelib.config import Settings, known_regions
+from chalicelib.errors import AwsError, aws_errors
+from chalicelib.events import Target
+from chalicelib.reaper import Outcome
+
+GLOBAL = "(account)"  # the region column of a per-account unit
+_HOME = "us-east-1"   # where per-account listings (S3 ListBuckets) are asked
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    account: str
+    region: str
+    type: str
+
+
+@dataclasses.dataclass
+class Failure:
+    unit: Unit
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"action": "unit-failed", "account": self.unit.account,
+                "region": self.unit.region, "type": self.unit.type, "reason": self.reason}
+
+
+@dataclasses.dataclass
+class Report:
+    outcomes: list[Outcome] = dataclasses.field(default_factory=list)
+    failures: list[Failure] = dataclasses.field(default_factory=list)
+    regions: list[str] = dataclasses.field(default_factory=list)
+    units: int = 0
+    list_calls: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not any(o.action == reaper.FAILED for o in self.outcomes)
+
+    def summary(self) -> list[dict]:
+        """Per (region, type): found, killed, would-kill, spared, gone, deferred, failed."""
+        rows: dict[tuple[str, str], dict] = {}
+
+        def row(region: str, cfn_type: str) -> dict:
+            return rows.setdefault((region, cfn_type), {
+                "region": region, "type": cfn_type, "found": 0, reaper.KILLED: 0,
+                reaper.WOULD_KILL: 0, reaper.SPARED: 0, reaper.GONE: 0, reaper.DEFERRED: 0,
+                reaper.FAILED: 0, "missed": 0})
+
+        for outcome in self.outcomes:
+            counts = row(outcome.region, outcome.type)
+            counts["found"] += 1
+            counts[outcome.action] += 1
+            counts["missed"] += outcome.missed
+        for failure in self.failures:
+            row(failure.unit.region, failure.unit.type)[reaper.FAILED] += 1
+        return [rows[key] for key in sorted(rows)]
+
+
+def enabled_regions(clients: Clients, account: str | None = None) -> list[str]:
+    """The regions the account has enabled, within what botocore knows for its
+    partition. An emulator answers 'enabled' for every region, so botocore's own list
+    bounds it. Raises AwsError when the account will not say."""
+    ec2 = clients.client("ec2", _HOME, account)
+    with aws_errors():
+        answer = ec2.describe_regions(AllRegions=False)["Regions"]
+    enabled = {r["RegionName"] for r in answer
+               if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in"}
+    partition = set(clients.available_regions("ec2"))
+    return sorted(enabled & partition)
+
+
+def plan(account: str, regions: Iterable[str], types: Iterable[registry.ResourceType],
+         clients: Clients) -> list[Unit]:
+    """The units for one account: each regional type in each region where its
+    service exists, and each per-account type once."""
+    units = []
+    for rtype in types:
+        if rtype.listing.per_account:
+            units.append(Unit(account, GLOBAL, rtype.cfn_type))
+            continue
+        offered = set(clients.available_regions(rtype.service))
+        units += [Unit(account, r, rtype.cfn_type) for r in regions if r in offered]
+    return units
+
+
+def _created(value) -> str | None:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value) if value else None
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self.value += n
+
+
+def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Settings,
+              calls: _Counter) -> list[Target]:
+    """Every resource of the unit's type in its region (per-account: in ``regions``)."""
+    rtype = registry.get(unit.type)
+    listing = rtype.listing
+    region = _HOME if listing.per_account else unit.region
+    client = clients.client(rtype.service, region, unit.account)
+    paths = listing.compiled
+    paginator = client.get_paginator(listing.operation)
+    # Not every paginator can be told a page size (ListStacks cannot).
+    sized = settings.page_size and _has_limit(client, listing.operation)
+    paging = {"PageSize": settings.page_size} if sized else {}
+    found = []
+    with aws_errors(not_found=rtype.not_found):
+        pages = paginator.paginate(**listing.params, PaginationConfig=paging)
+        for page in pages:
+            calls.add()
+            for item in paths["items"].search(page) or []:
+                resource_id = paths["id"].search(item)
+                if not isinstance(resource_id, str) or not resource_id:
+                    continue
+                where = region
+                if listing.per_account:
+                    where = paths["region"].search(item) if "region" in paths else None
+                    if not where and listing.locate:
+                        where = listing.locate(client, resource_id)
+                    if where not in regions:
+                        continue
+                created = _created(paths["created"].search(item)) if "created" in paths else None
+                found.append(Target(unit.type, resource_id, where, unit.account, "scan",
+                                    None, created))
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _paginators(service: str) -> dict:
+    import botocore.loaders
+
+    return botocore.loaders.create_loader().load_service_model(service, "paginators-1")
+
+
+def _has_limit(client, method: str) -> bool:
+    operation = client.meta.method_to_api_mapping[method]
+    config = _paginators(client.meta.service_model.service_name)["pagination"]
+    return "limit_key" in config.get(operation, {})
+
+
+def _missed(target: Target, outcome: Outcome, settings: Settings) -> bool:
+    """A kill the event path should have made: its type has a create event, and it
+    was created longer ago than the grace period."""
+    if outcome.action not in (reaper.KILLED, reaper.WOULD_KILL):
+        return False
+    created = outcome.created or target.created
+    if not created or not registry.get(target.type).events:
+        return False
+    try:
+        when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    age = datetime.datetime.now(datetime.timezone.utc) - when
+    return age.total_seconds() > settings.scan_grace_seconds
+
+
+def _run_unit(unit: Unit, regions: set[str], clients: Clients, settings: Settings,
+              calls: _Counter) -> list[Outcome]:
+    outcomes = []
+    for target in list_unit(unit, regions, clients, settings, calls):
+        outcome = reaper.handle(target, settings, clients, quiet=True)
+        outcome.missed = _missed(target, outcome, settings)
+        log.emit("outcome", **outcome.to_dict())
+        outcomes.append(outcome)
+    return outcomes
+
+
+def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = None,
+         types: Iterable[str] | None = None,
+         progress: Callable[[int, int], None] | None = None) -> Report:
+    """Scan the current account. ``settings.dry_run`` decides between report and kill.
+
+    ``regions`` narrows the scan (default: the account's enabled regions outside
+    the allowed set); ``types`` narrows it to some CloudFormation type names.
+    """
+    report = Report()
+    account = clients.own_account()
+    if regions is None:
+        try:
+            regions = enabled_regions(clients)
+        except AwsError as error:
+            # Without the account's word, scan what botocore knows; say so.
+            report.failures.append(Failure(Unit(account, "*", "ec2:DescribeRegions"),
+                                           str(error)))
+            regions = clients.available_regions("ec2")
+    scanned = sorted(r for r in set(regions) - settings.allowed_regions if r in known_regions())
+    report.regions = scanned
+    chosen = [registry.get(t) for t in types] if types else list(registry.all_types())
+    units = plan(account, scanned, chosen, clients)
+    report.units = len(units)
+    calls = _Counter()
+    done = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
+        futures = {pool.submit(_run_unit, u, set(scanned), clients, settings, calls): u
+                   for u in units}
+        for future in concurrent.futures.as_completed(futures):
+            unit = futures[future]
+            try:
+                report.outcomes += future.result()
+            except Exception as error:  # noqa: BLE001 - one unit never stops the others
+                reason = str(error) if isinstance(error, AwsError) else (
+                    f"{type(error).__name__}: {error}")
+                failure = Failure(unit, reason)
+                report.failures.append(failure)
+                log.emit("unit-failed", logging.WARNING, **failure.to_dict())
+            done += 1
+            if progress:
+                progress(done, len(units))
+    report.list_calls = calls.value
+    report.outcomes.sort(key=lambda o: (o.region, o.type, o.id))
+    report.failures.sort(key=lambda f: (f.unit.region, f.unit.type))
+    return report
