@@ -14,3 +14,8 @@ def reap(event):
 # A malformed envelope must reach the reaper (which logs and ignores it), not
 # fail in Chalice's own wrapper.
 reap.event_class = runtime.RawEvent
+
+
+@app.schedule(runtime.scan_schedule(), name="nightly_scan")
+def nightly_scan(event):
+    return runtime.nightly_scan()

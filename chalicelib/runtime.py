@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import Any
 
 from chalice.app import CloudWatchEvent
@@ -52,6 +53,24 @@ def clients() -> Clients:
 def reap(event: Any) -> list[dict]:
     """The ``reap`` handler's body: one create-call event."""
     return [o.to_dict() for o in reaper.reap(event, settings(), clients())]
+
+
+def scan_schedule() -> str:
+    """When the nightly scan runs: ``MONOCYTE_SCAN_SCHEDULE`` at deploy time, an
+    EventBridge schedule expression, by default 02:00 UTC."""
+    return os.environ.get("MONOCYTE_SCAN_SCHEDULE", "").strip() or "cron(0 2 * * ? *)"
+
+
+def nightly_scan() -> dict:
+    """The ``nightly_scan`` handler's body: the whole account this Lambda runs in."""
+    from chalicelib import scan
+
+    report = scan.scan(settings(), clients())
+    summary = {"regions": len(report.regions), "units": report.units,
+               "list_calls": report.list_calls, "failures": len(report.failures),
+               "outcomes": len(report.outcomes), "ok": report.ok}
+    log.emit("scan-summary", **summary)
+    return summary
 
 
 def reset() -> None:

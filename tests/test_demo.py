@@ -10,3 +10,4 @@ def test_demo_kills_outside_the_eu_and_spares_inside(capsys):
     assert "KILLED" in out and "SPARED" in out
     assert "all 24 outside them are gone" in out
     assert "0 killed twice" in out
+    assert "Non-EU resources left: 0." in out

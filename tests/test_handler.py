@@ -101,3 +101,20 @@ def test_bad_settings_stop_the_handler_with_one_clear_line(aws, monkeypatch, cap
     runtime.reset()
     [line] = [json.loads(r.getMessage()) for r in caplog.records]
     assert line["log"] == "config-error" and "atlantis-1" in line["reason"]
+
+
+def test_nightly_scan_runs_at_two_utc_by_default():
+    [handler] = [h for h in app.event_sources if h.name == "nightly_scan"]
+    assert handler.schedule_expression == "cron(0 2 * * ? *)"
+
+
+def test_nightly_scan_kills_in_the_account_it_runs_in(aws, trail, lambda_client):
+    create, exists = KINDS["AWS::DynamoDB::Table"]
+    outside, inside = create(trail, "us-east-1"), create(trail, "eu-central-1")
+    scheduled = lambda_client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={},
+        resources=["arn:aws:events:eu-central-1:123456789012:rule/nightly"])
+    response = lambda_client.lambda_.invoke("nightly_scan", scheduled)
+    assert response.payload["ok"] is True
+    assert not exists("us-east-1", outside)
+    assert exists("eu-central-1", inside)
