@@ -24,38 +24,28 @@ Figures go to stdout as tables and to bench/results/event_path.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime
 import json
 import os
 import pathlib
-import platform
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import timeit
-import urllib.request
 import uuid
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
+# Shared with the other benchmarks; importing it also puts the project on sys.path.
+from _common import (BENCH, FAKE_ENV, ROOT, child_env, ensure_peer, machine, median,
+                     moto_server, table)
+
 RESULTS = BENCH / "results" / "event_path.json"
-C7N_VENV = BENCH / ".venv-c7n"
-C7N_REQUIREMENTS = BENCH / "requirements-c7n.txt"
 EVENTS_DIR = ROOT / "tests" / "events"
-sys.path.insert(0, str(ROOT))
 
 ACCOUNT = "123456789012"   # moto's default account, and the trail emulator's
 REGION = "us-east-1"       # outside the EU: everything made here is killed
-HOME_REGION = "eu-central-1"
 TEMPLATE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
-FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": HOME_REGION,
-            "AWS_REGION": HOME_REGION, "MONOCYTE_DRY_RUN": "false"}
 
 # The child interpreters. Nothing is imported before the clock starts but ``time``.
 OURS_COLD = r"""
@@ -88,52 +78,8 @@ print(json.dumps({"import_ms": (t1 - t0) * 1e3, "load_ms": (t2 - t1) * 1e3,
 """
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
-
-
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-# --- moto's server ------------------------------------------------------------------
-
-@contextlib.contextmanager
-def moto_server(log_path: pathlib.Path) -> Iterator[str]:
-    """moto's server as a separate process on a free port; stopped on the way out,
-    whatever happens in between."""
-    from chalicelib.sandbox import free_port
-
-    port = free_port()
-    script = pathlib.Path(sys.executable).parent / "moto_server"
-    command = ([str(script)] if script.exists() else [sys.executable, "-m", "moto.server"])
-    command += ["-H", "127.0.0.1", "-p", str(port)]
-    url = f"http://127.0.0.1:{port}"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"moto's server exited with {proc.returncode}; "
-                                   f"see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"moto's server did not answer on {url} in 60 s")
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 # --- making resources the way a team would ------------------------------------------
@@ -253,13 +199,6 @@ NOTES = {
 
 # --- 1. cold start ------------------------------------------------------------------
 
-def child_env(url: str) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "MONOCYTE_")) and k != "PYTHONPATH"}
-    env.update(FAKE_ENV, AWS_ENDPOINT_URL=url)
-    return env
-
-
 def run_child(command: list[str], env: dict) -> tuple[dict, float]:
     started = time.perf_counter()
     proc = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True,
@@ -271,36 +210,6 @@ def run_child(command: list[str], env: dict) -> tuple[dict, float]:
     result = json.loads(lines[-1])
     result["process_wall_ms"] = wall
     return result, wall
-
-
-def ensure_peer() -> tuple[pathlib.Path | None, str]:
-    """The peer's interpreter, installing c7n in its own venv when missing; or None
-    and the reason why not."""
-    python = C7N_VENV / "bin" / "python"
-    probe = [str(python), "-c", "import importlib.metadata as m; print(m.version('c7n'))"]
-    if python.exists():
-        found = subprocess.run(probe, capture_output=True, text=True)
-        if found.returncode == 0:
-            return python, found.stdout.strip()
-    print(f"Installing the peer (Cloud Custodian) into {C7N_VENV.relative_to(ROOT)} ...",
-          flush=True)
-    try:
-        if not python.exists():
-            subprocess.run([sys.executable, "-m", "venv", str(C7N_VENV)], check=True,
-                           capture_output=True, text=True)
-            # Not ours to commit: the venv ignores itself.
-            (C7N_VENV / ".gitignore").write_text("*\n")
-        requirement = (["-r", str(C7N_REQUIREMENTS)] if C7N_REQUIREMENTS.exists()
-                       else ["c7n"])
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirement],
-                       check=True, capture_output=True, text=True, timeout=600)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        return None, f"could not install c7n: {str(detail).strip()[-500:]}"
-    found = subprocess.run(probe, capture_output=True, text=True)
-    if found.returncode != 0:
-        return None, f"c7n installed but not importable: {found.stderr.strip()[-500:]}"
-    return python, found.stdout.strip()
 
 
 def cold_start(maker: Maker, url: str, runs: int, peer: pathlib.Path | None) -> dict:
@@ -504,42 +413,10 @@ def calls_per_kill(maker: Maker) -> dict:
 
 # --- report -------------------------------------------------------------------------
 
-def table(rows: list[list[Any]], header: list[str]) -> str:
-    cells = [[str(c) for c in row] for row in [header, *rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join("  " + line for line in lines)
-
-
 def not_benchmarked() -> list[str]:
     from chalicelib import registry
 
     return sorted({t.cfn_type for t in registry.all_types()} - {c[1] for c in CASES})
-
-
-def machine(peer_version: str | None) -> dict:
-    import boto3
-    import botocore
-    import chalice
-    import importlib.metadata as md
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        except OSError:
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    dirty = git("status", "--porcelain", "--", "app.py", "chalicelib")
-    return {"nproc": os.cpu_count(), "python": platform.python_version(),
-            "commit": git("rev-parse", "--short", "HEAD"),
-            "code_edited_since_commit": bool(dirty) if dirty is not None else None,
-            "platform": platform.platform(), "processor": platform.processor() or None,
-            "boto3": boto3.__version__, "botocore": botocore.__version__,
-            "chalice": chalice.__version__, "moto": md.version("moto"),
-            "c7n": peer_version,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
 def report(results: dict) -> None:

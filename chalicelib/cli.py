@@ -89,10 +89,15 @@ def cmd_scan(args: argparse.Namespace) -> int:
                               f"known: {', '.join(sorted(known))}")
     log.configure(logging.INFO if args.verbose else logging.ERROR)
     progress = _progress if sys.stderr.isatty() and not args.json else None
+    from chalicelib import verdicts
+
+    clients = Clients(settings)
     try:
-        report = scan.scan(settings, Clients(settings), regions, types, progress)
+        sink = verdicts.build(settings, clients)
+        report = scan.scan(settings, clients, regions, types, progress, sink)
     except AwsError as error:
         return _fail(f"scan could not start: {error}")
+    sink.summary(report)
     if args.json:
         for outcome in report.outcomes:
             print(json.dumps(outcome.to_dict()))
@@ -109,6 +114,59 @@ def cmd_scan(args: argparse.Namespace) -> int:
             if outcome.action == "failed":
                 print(f"FAILED {outcome.region} {outcome.type} {outcome.id}: {outcome.reason}")
     return 0 if report.ok else EXIT_FAILED
+
+
+def _since(raw: str):
+    """'24h', '7d', '30m', or an ISO date/time (UTC)."""
+    import datetime
+    import re
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    match = re.fullmatch(r"(\d+)([mhd])", raw.strip())
+    if match:
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        return now - datetime.timedelta(**{unit: int(match.group(1))})
+    try:
+        moment = datetime.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(f"--since {raw!r}: use 30m, 24h, 7d or an ISO date") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import audit, text
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = config.from_env()
+    table = args.table or settings.audit_table
+    if not table:
+        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
+    since = _since(args.since)
+    client = Clients(settings).client("dynamodb", settings.home_region)
+    try:
+        found = audit.VerdictLog(client, table).recent(
+            since, account=args.account, region=args.region, cfn_type=args.type)
+    except AwsError as error:
+        return _fail(f"cannot read the verdict log {table!r}: {error}")
+    if args.json:
+        print(json.dumps(found, indent=2, default=str))
+        return 0
+    rows = [[v.get("at", "")[:20], v.get("action", ""), v.get("type", ""), v.get("id", ""),
+             v.get("region", ""), v.get("account", ""), v.get("reason", "")] for v in found]
+    print(text.table(rows, ["AT", "ACTION", "TYPE", "ID", "REGION", "ACCOUNT", "REASON"]))
+    print(f"  {len(found)} verdicts since {since:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from chalicelib import audit
+
+    print(json.dumps(audit.template(args.table), indent=2))
+    return 0
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
@@ -143,6 +201,22 @@ def parser() -> argparse.ArgumentParser:
     scan.add_argument("--endpoint-url", help="an AWS emulator, e.g. http://127.0.0.1:5000")
     scan.add_argument("--verbose", action="store_true", help="log every outcome on stderr")
     scan.set_defaults(func=cmd_scan)
+
+    verdict_log = commands.add_parser("log", help="the recent verdicts from the verdict log")
+    verdict_log.add_argument("--since", default="24h", help="30m, 24h, 7d or an ISO date")
+    verdict_log.add_argument("--account")
+    verdict_log.add_argument("--region")
+    verdict_log.add_argument("--type", help="a CloudFormation type name")
+    verdict_log.add_argument("--table", help="default: MONOCYTE_AUDIT_TABLE")
+    verdict_log.add_argument("--json", action="store_true")
+    verdict_log.add_argument("--endpoint-url", help="an AWS emulator")
+    verdict_log.set_defaults(func=cmd_log)
+
+    template = commands.add_parser(
+        "template", help="CloudFormation to deploy with the app (verdicts: the verdict table)")
+    template.add_argument("name", choices=["verdicts"])
+    template.add_argument("--table", default="monocyte-verdicts", help="the table's name")
+    template.set_defaults(func=cmd_template)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")

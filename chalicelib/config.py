@@ -47,6 +47,15 @@ class Settings:
     scan_workers: int = 16
     scan_grace_seconds: int = 900
     page_size: int | None = None
+    home_region: str = "eu-central-1"
+    audit_table: str | None = None
+    audit_ttl_days: int = 400
+    slack_webhook_url: str | None = dataclasses.field(default=None, repr=False)
+    slack_webhook_parameter: str | None = None
+    account_names: tuple[tuple[str, str], ...] = ()
+
+    def account_name(self, account: str) -> str | None:
+        return dict(self.account_names).get(account)
 
     def allows(self, region: str) -> bool:
         return region in self.allowed_regions
@@ -77,6 +86,16 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _account_names(raw: str) -> tuple[tuple[str, str], ...]:
+    names = []
+    for item in _list(raw):
+        account, _, name = item.partition("=")
+        if not (re.fullmatch(r"\d{12}", account.strip()) and name.strip()):
+            raise ConfigError(f"MONOCYTE_ACCOUNT_NAMES: {item!r} is not ACCOUNT_ID=name")
+        names.append((account.strip(), name.strip()))
+    return tuple(names)
+
+
 def _list(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -101,6 +120,13 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     role = env.get("MONOCYTE_MEMBER_ROLE", "").strip() or None
     if role and not re.fullmatch(r"[\w+=,.@/-]{1,512}", role):
         raise ConfigError(f"MONOCYTE_MEMBER_ROLE={role!r} is not a role name")
+    home = env.get("MONOCYTE_HOME_REGION", "").strip() or "eu-central-1"
+    if home not in known_regions():
+        raise ConfigError(f"MONOCYTE_HOME_REGION: unknown region {home!r}")
+    url = env.get("MONOCYTE_SLACK_WEBHOOK_URL", "").strip() or None
+    if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        # Never echo the URL itself: it is the secret.
+        raise ConfigError("MONOCYTE_SLACK_WEBHOOK_URL must be an https:// URL")
     patterns = BUILTIN_PROTECTED + tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
     return Settings(
         allowed_regions=allowed,
@@ -112,6 +138,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         scan_workers=_int(env, "MONOCYTE_SCAN_WORKERS", 16, 1, 64),
         scan_grace_seconds=_int(env, "MONOCYTE_SCAN_GRACE_SECONDS", 900, 0, 86400 * 7),
         page_size=_int(env, "MONOCYTE_PAGE_SIZE", 0, 0, 1000) or None,
+        home_region=home,
+        audit_table=env.get("MONOCYTE_AUDIT_TABLE", "").strip() or None,
+        audit_ttl_days=_int(env, "MONOCYTE_AUDIT_TTL_DAYS", 400, 1, 3650),
+        slack_webhook_url=url,
+        slack_webhook_parameter=env.get("MONOCYTE_SLACK_WEBHOOK_PARAMETER", "").strip() or None,
+        account_names=_account_names(env.get("MONOCYTE_ACCOUNT_NAMES", "")),
     )
 
 
@@ -119,4 +151,5 @@ def describe(settings: Settings) -> dict:
     """The settings as plain data, for the start-up log (no secrets in here)."""
     data = dataclasses.asdict(settings)
     data["allowed_regions"] = sorted(settings.allowed_regions)
+    data["slack_webhook_url"] = "(set)" if settings.slack_webhook_url else None
     return data

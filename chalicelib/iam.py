@@ -18,6 +18,11 @@ def reaper_policy() -> dict:
         "Statement": [
             {"Sid": "Logs", "Effect": "Allow", "Action": list(_LOGS),
              "Resource": "arn:*:logs:*:*:*"},
+            {"Sid": "VerdictLog", "Effect": "Allow",
+             "Action": ["dynamodb:PutItem", "dynamodb:Query"],
+             "Resource": "arn:*:dynamodb:*:*:table/monocyte-verdicts*"},
+            {"Sid": "SlackWebhook", "Effect": "Allow", "Action": ["ssm:GetParameter"],
+             "Resource": "arn:*:ssm:*:*:parameter/monocyte/*"},
             {"Sid": "Reap", "Effect": "Allow", "Action": sorted({*registry.iam_actions(), *_SCAN}),
              "Resource": "*"},
         ],

@@ -7,8 +7,9 @@ Steps 1-3 make no AWS call and are what ``monocyte explain`` prints.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from chalicelib import events, log, policy, registry
 from chalicelib.aws import Clients
@@ -25,6 +26,10 @@ DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
 FAILED = "failed"
 
 
+def utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclasses.dataclass
 class Outcome:
     action: str
@@ -39,6 +44,7 @@ class Outcome:
     created: str | None = None
     dry_run: bool = False
     missed: bool = False  # the scan killed what the event path should have
+    at: str = dataclasses.field(default_factory=lambda: utc_now())  # when decided
 
     @classmethod
     def of(cls, target: Target, action: str, reason: str, **more: Any) -> "Outcome":
@@ -78,7 +84,8 @@ def explain(raw: Any, settings: Settings) -> dict:
             "targets": judged}
 
 
-def reap(raw: Any, settings: Settings, clients: Clients) -> list[Outcome]:
+def reap(raw: Any, settings: Settings, clients: Clients,
+         verdicts: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Handle one create-call event end to end. Never raises for bad input: a
     malformed or unclaimed event is logged once and yields no outcome."""
     try:
@@ -95,7 +102,13 @@ def reap(raw: Any, settings: Settings, clients: Clients) -> list[Outcome]:
         # The resource may exist but we cannot name or place it: the scan will.
         log.emit("unplaced", logging.WARNING, reason=problem, event=event.name,
                  event_id=event.event_id)
-    return [handle(target, settings, clients) for target in found]
+    outcomes = []
+    for target in found:
+        outcome = handle(target, settings, clients)
+        if verdicts:
+            verdicts(outcome)
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _event_id(raw: Any) -> Any:

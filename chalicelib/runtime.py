@@ -50,9 +50,18 @@ def clients() -> Clients:
     return Clients(settings())
 
 
+@functools.lru_cache(maxsize=1)
+def verdicts():
+    from chalicelib import verdicts as built
+
+    return built.build(settings(), clients())
+
+
 def reap(event: Any) -> list[dict]:
     """The ``reap`` handler's body: one create-call event."""
-    return [o.to_dict() for o in reaper.reap(event, settings(), clients())]
+    # Verdicts (table, Slack) are built at the first outcome, not for ignored events.
+    record = lambda outcome: verdicts()(outcome)  # noqa: E731
+    return [o.to_dict() for o in reaper.reap(event, settings(), clients(), record)]
 
 
 def scan_schedule() -> str:
@@ -65,7 +74,8 @@ def nightly_scan() -> dict:
     """The ``nightly_scan`` handler's body: the whole account this Lambda runs in."""
     from chalicelib import scan
 
-    report = scan.scan(settings(), clients())
+    report = scan.scan(settings(), clients(), verdicts=verdicts())
+    verdicts().summary(report)
     summary = {"regions": len(report.regions), "units": report.units,
                "list_calls": report.list_calls, "failures": len(report.failures),
                "outcomes": len(report.outcomes), "ok": report.ok}
@@ -77,3 +87,4 @@ def reset() -> None:
     """Forget settings and clients (tests, the demo, a changed environment)."""
     settings.cache_clear()
     clients.cache_clear()
+    verdicts.cache_clear()

@@ -170,3 +170,49 @@ class CallLog:
         service = model.service_model
         region = (context or {}).get("client_region", "")
         self.calls.append((service.signing_name or service.endpoint_prefix, model.name, region))
+
+
+class SlackSink:
+    """A Slack-compatible incoming webhook on 127.0.0.1 that keeps what it receives.
+
+    ``answers`` scripts the status codes of the next posts (429 comes with a
+    Retry-After of one second, as Slack sends it); after them every post gets 200.
+    """
+
+    def __init__(self, answers: list[int] | None = None) -> None:
+        import http.server
+        import json
+        import threading
+
+        self.messages: list[dict] = []
+        self.answers = list(answers or [])
+        self.posts = 0
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                sink.posts += 1
+                status = sink.answers.pop(0) if sink.answers else 200
+                if status == 200:
+                    sink.messages.append(json.loads(body))
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", "1")
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"error")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/services/T000/B000/XXXX"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "SlackSink":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()

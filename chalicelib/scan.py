@@ -185,19 +185,22 @@ def _missed(target: Target, outcome: Outcome, settings: Settings) -> bool:
 
 
 def _run_unit(unit: Unit, regions: set[str], clients: Clients, settings: Settings,
-              calls: _Counter) -> list[Outcome]:
+              calls: _Counter, verdicts: Callable[[Outcome], None] | None) -> list[Outcome]:
     outcomes = []
     for target in list_unit(unit, regions, clients, settings, calls):
         outcome = reaper.handle(target, settings, clients, quiet=True)
         outcome.missed = _missed(target, outcome, settings)
         log.emit("outcome", **outcome.to_dict())
+        if verdicts:
+            verdicts(outcome)
         outcomes.append(outcome)
     return outcomes
 
 
 def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = None,
          types: Iterable[str] | None = None,
-         progress: Callable[[int, int], None] | None = None) -> Report:
+         progress: Callable[[int, int], None] | None = None,
+         verdicts: Callable[[Outcome], None] | None = None) -> Report:
     """Scan the current account. ``settings.dry_run`` decides between report and kill.
 
     ``regions`` narrows the scan (default: the account's enabled regions outside
@@ -221,7 +224,8 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
     calls = _Counter()
     done = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
-        futures = {pool.submit(_run_unit, u, set(scanned), clients, settings, calls): u
+        futures = {pool.submit(_run_unit, u, set(scanned), clients, settings, calls,
+                               verdicts): u
                    for u in units}
         for future in concurrent.futures.as_completed(futures):
             unit = futures[future]

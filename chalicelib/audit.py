@@ -1,0 +1,134 @@
+"""The verdict log: one DynamoDB item per decision worth proving later.
+
+Items are keyed by UTC day and time, so the recent verdicts are a few Query calls
+(one per day), never a Scan. Old items expire through DynamoDB's time to live.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, Iterator
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib import reaper
+from chalicelib.errors import aws_errors
+from chalicelib.reaper import Outcome
+
+# The table's shape, shared by the CloudFormation template and the sandbox.
+KEY_SCHEMA = [{"AttributeName": "day", "KeyType": "HASH"},
+              {"AttributeName": "at", "KeyType": "RANGE"}]
+ATTRIBUTES = [{"AttributeName": "day", "AttributeType": "S"},
+              {"AttributeName": "at", "AttributeType": "S"}]
+TTL_ATTRIBUTE = "expires"
+
+_SERIALIZE = TypeSerializer().serialize
+_DESERIALIZE = TypeDeserializer().deserialize
+
+
+def worth_recording(outcome: Outcome) -> bool:
+    """Kills, would-be kills, failures, deferrals, and spares for any reason but an
+    allowed region (a protection or an exemption is something to prove later)."""
+    if outcome.action in (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED, reaper.DEFERRED):
+        return True
+    return outcome.action == reaper.SPARED and not outcome.reason.endswith("is allowed")
+
+
+def _parse(moment: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+class VerdictLog:
+    """Writes and reads verdicts in one table (``client`` is a DynamoDB client)."""
+
+    def __init__(self, client: Any, table: str, ttl_days: int = 400):
+        self.client = client
+        self.table = table
+        self.ttl_days = ttl_days
+
+    def write(self, outcome: Outcome) -> None:
+        """Raises AwsError when the item could not be written."""
+        when = _parse(outcome.at)
+        item = {key: value for key, value in outcome.to_dict().items()
+                if value not in (None, "", [])}
+        item.update(
+            day=when.strftime("%Y-%m-%d"),
+            # Time first so a Query returns them in order; a suffix keeps two
+            # verdicts of the same second apart.
+            at=f"{outcome.at}#{outcome.type}#{outcome.id}#{uuid.uuid4().hex[:8]}",
+            expires=int(when.timestamp()) + self.ttl_days * 86400,
+        )
+        with aws_errors():
+            self.client.put_item(TableName=self.table,
+                                 Item={k: _SERIALIZE(v) for k, v in item.items()})
+
+    def recent(self, since: datetime.datetime, until: datetime.datetime | None = None,
+               account: str | None = None, region: str | None = None,
+               cfn_type: str | None = None) -> list[dict]:
+        """Verdicts from ``since`` to ``until`` (default now), oldest first."""
+        until = until or datetime.datetime.now(datetime.timezone.utc)
+        wanted = {"account": account, "region": region, "type": cfn_type}
+        found = []
+        for day in _days(since, until):
+            for item in self._day(day, since, until):
+                if all(v is None or item.get(k) == v for k, v in wanted.items()):
+                    found.append(item)
+        return found
+
+    def _day(self, day: str, since: datetime.datetime,
+             until: datetime.datetime) -> Iterator[dict]:
+        low = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        high = until.strftime("%Y-%m-%dT%H:%M:%SZ") + "~"  # '~' sorts after '#'
+        with aws_errors():
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table,
+                KeyConditionExpression="#d = :d AND #a BETWEEN :low AND :high",
+                ExpressionAttributeNames={"#d": "day", "#a": "at"},
+                ExpressionAttributeValues={":d": {"S": day}, ":low": {"S": low},
+                                           ":high": {"S": high}})
+            for page in pages:
+                for item in page.get("Items", []):
+                    yield {k: _DESERIALIZE(v) for k, v in item.items()}
+
+
+def _days(since: datetime.datetime, until: datetime.datetime) -> list[str]:
+    days, day = [], since.date()
+    while day <= until.date():
+        days.append(day.strftime("%Y-%m-%d"))
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def create_table(client: Any, table: str) -> None:
+    """Make the table (the sandbox's stand-in for the deployed template)."""
+    client.create_table(TableName=table, KeySchema=KEY_SCHEMA, AttributeDefinitions=ATTRIBUTES,
+                        BillingMode="PAY_PER_REQUEST")
+    client.update_time_to_live(TableName=table, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
+
+
+def template(table: str = "monocyte-verdicts") -> dict:
+    """CloudFormation for the verdict table, to merge into ``chalice package``."""
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Monocyte verdict log",
+        "Resources": {
+            "VerdictTable": {
+                "Type": "AWS::DynamoDB::Table",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "TableName": table,
+                    "KeySchema": KEY_SCHEMA,
+                    "AttributeDefinitions": ATTRIBUTES,
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "TimeToLiveSpecification": {"Enabled": True,
+                                                "AttributeName": TTL_ATTRIBUTE},
+                    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                    "SSESpecification": {"SSEEnabled": True},
+                    "DeletionProtectionEnabled": True,
+                },
+            },
+        },
+        "Outputs": {"VerdictTableName": {"Value": {"Ref": "VerdictTable"}}},
+    }
