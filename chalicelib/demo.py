@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import logging
 import os
 import time
@@ -17,7 +18,7 @@ from typing import Any, Iterator
 
 import boto3
 
-from chalicelib import config, log, reaper, registry, runtime, sandbox, text
+from chalicelib import audit, config, log, notify, reaper, registry, runtime, sandbox, text
 from chalicelib.errors import NotFound, aws_errors
 
 TEMPLATE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
@@ -25,6 +26,8 @@ TEMPLATE = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
 # outside the EU too) and two inside.
 OUTSIDE = ("us-east-1", "ap-southeast-1", "eu-west-2")
 INSIDE = ("eu-central-1", "eu-north-1")
+HOME = "eu-central-1"  # where the central account keeps the verdict table
+VERDICT_TABLE = "monocyte-verdicts-demo"
 # Where the team works while the reaper is down: one region outside, one inside.
 BACKSTOP_REGIONS = ("us-west-2", "eu-west-1")
 
@@ -108,11 +111,15 @@ def run_demo(verbose: bool = False) -> int:
     from app import reap  # the real Lambda handler, exactly as Lambda calls it
 
     log.configure(logging.INFO if verbose else logging.WARNING)
-    with sandbox.moto_server() as url, _environment(
-            MONOCYTE_DRY_RUN="false", AWS_DEFAULT_REGION="eu-central-1",
-            AWS_REGION="eu-central-1"):
+    with sandbox.moto_server() as url, sandbox.SlackSink() as slack, _environment(
+            MONOCYTE_DRY_RUN="false", AWS_DEFAULT_REGION=HOME, AWS_REGION=HOME,
+            MONOCYTE_HOME_REGION=HOME, MONOCYTE_AUDIT_TABLE=VERDICT_TABLE,
+            MONOCYTE_SLACK_WEBHOOK_URL=slack.url, MONOCYTE_SLACK_WEBHOOK_PARAMETER="",
+            MONOCYTE_ACCOUNT_NAMES=f"{sandbox.DEMO_ACCOUNT}=team-sandbox"):
         settings = config.from_env()
-        print(f"Monocyte demo: AWS emulator (moto) on {url}; no AWS account, no network.")
+        audit.create_table(boto3.client("dynamodb", HOME), VERDICT_TABLE)
+        print(f"Monocyte demo: AWS emulator (moto) on {url}, Slack stand-in on "
+              f"127.0.0.1:{slack.url.split(':')[2].split('/')[0]}; no AWS account, no network.")
         print(f"Allowed regions: {', '.join(sorted(settings.allowed_regions))}. "
               "Mode: kill (as stage prod).\n")
 
@@ -149,17 +156,32 @@ def run_demo(verbose: bool = False) -> int:
               f"all {len(outcomes) - kept} outside them are gone."
               if not wrong else f"  UNEXPECTED: {len(wrong)} resources in the wrong state")
 
+        show_slack(slack, first=2)
+        records = audit.VerdictLog(boto3.client("dynamodb", HOME), VERDICT_TABLE).recent(
+            datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1))
+        print(f"  The verdict log (DynamoDB table {VERDICT_TABLE}, `monocyte log`) holds "
+              f"{len(records)} records, written before each message was posted.")
+
+        posted = len(slack.messages)
         again = [o["action"] for e in trail.events for o in reap(e, None)]
         print(f"\n4. Every event delivered a second time: {again.count('gone')} already gone, "
-              f"{again.count('spared')} spared, {again.count('killed')} killed twice.")
+              f"{again.count('spared')} spared, {again.count('killed')} killed twice, "
+              f"{len(slack.messages) - posted} new Slack messages.")
 
-        missed_ok = backstop(settings)
+        missed_ok = backstop(settings, slack)
     return 1 if wrong or again.count("killed") or not missed_ok else 0
 
 
-def backstop(settings: config.Settings) -> bool:
+def show_slack(slack: sandbox.SlackSink, first: int) -> None:
+    """The messages Slack got, as a phone shows them: the first few in full."""
+    print(f"\n  Slack received {len(slack.messages)} messages; the first {first}:")
+    for message in slack.messages[:first]:
+        print("    | " + notify.render_text(message).replace("\n", "\n    | ") + "\n")
+
+
+def backstop(settings: config.Settings, slack: sandbox.SlackSink) -> bool:
     """While the reaper is down, a team creates more; the nightly scan finds them."""
-    from chalicelib import scan
+    from chalicelib import scan, verdicts
     from chalicelib.aws import Clients
 
     down = sandbox.Trail()  # the events of these calls are never delivered
@@ -170,7 +192,11 @@ def backstop(settings: config.Settings) -> bool:
     started = time.perf_counter()
     # Grace 0: anything the scan kills was missed by the event path (it was down).
     night = dataclasses.replace(settings, scan_grace_seconds=0)
-    report = scan.scan(night, Clients(night))
+    clients = Clients(night)
+    sink = verdicts.build(night, clients)
+    before = len(slack.messages)
+    report = scan.scan(night, clients, verdicts=sink)
+    sink.summary(report)
     elapsed = time.perf_counter() - started
     print(f"  The nightly scan (monocyte scan --kill) covers {len(report.regions)} regions "
           f"outside the allowed set in {elapsed:.1f} s, {report.list_calls} list calls:")
@@ -186,4 +212,7 @@ def backstop(settings: config.Settings) -> bool:
     lost = [t for t in kept if not still_there(t)]
     print(f"  Non-EU resources left: {len(survivors)}. EU resources made while the reaper "
           f"was down: {len(kept)}, still there: {len(kept) - len(lost)}.")
+    print(f"\n  Slack received {len(slack.messages) - before - 1} kill messages and the "
+          "nightly summary:")
+    print("    | " + notify.render_text(slack.messages[-1]).replace("\n", "\n    | "))
     return report.ok and not survivors and not lost

@@ -7,6 +7,7 @@ types with :class:`ResourceType`; this module collects them. Everything generic
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 from typing import Any, Callable, Iterable
 
@@ -14,6 +15,15 @@ import jmespath
 import jmespath.parser
 
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+
+
+def utc_iso(value: Any) -> str | None:
+    """A time from an AWS answer (datetime or text) as CloudTrail writes it."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value) if value else None
 
 
 @dataclasses.dataclass(frozen=True)

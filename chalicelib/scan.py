@@ -103,12 +103,6 @@ def plan(account: str, regions: Iterable[str], types: Iterable[registry.Resource
     return units
 
 
-def _created(value) -> str | None:
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return str(value) if value else None
-
-
 class _Counter:
     def __init__(self) -> None:
         self.value = 0
@@ -147,7 +141,8 @@ def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Setting
                         where = listing.locate(client, resource_id)
                     if where not in regions:
                         continue
-                created = _created(paths["created"].search(item)) if "created" in paths else None
+                created = (registry.utc_iso(paths["created"].search(item))
+                           if "created" in paths else None)
                 found.append(Target(unit.type, resource_id, where, unit.account, "scan",
                                     None, created))
     return found

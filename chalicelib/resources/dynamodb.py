@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_iso
 
 
 def inspect_table(client, name: str) -> Live | None:
@@ -10,7 +10,7 @@ def inspect_table(client, name: str) -> Live | None:
     if table["TableStatus"] == "DELETING":
         return None
     return Live(protected=bool(table.get("DeletionProtectionEnabled")),
-                created=str(table.get("CreationDateTime") or "") or None)
+                created=utc_iso(table.get("CreationDateTime")))
 
 
 def delete_table(client, name: str, live: Live, force: bool) -> list[str]:
