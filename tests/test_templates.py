@@ -1,0 +1,20 @@
+"""CloudFormation that ships with Monocyte passes cfn-lint."""
+from __future__ import annotations
+
+import json
+
+from cfnlint.api import ManualArgs, lint
+
+from chalicelib import audit
+
+
+def test_the_verdict_table_template_passes_cfn_lint():
+    template = json.dumps(audit.template("monocyte-verdicts-prod"))
+    problems = lint(template, config=ManualArgs(regions=["eu-central-1"]))
+    assert [str(p) for p in problems] == []
+
+
+def test_the_verdict_table_is_what_the_code_writes_to():
+    table = audit.template("t")["Resources"]["VerdictTable"]["Properties"]
+    assert table["KeySchema"] == audit.KEY_SCHEMA
+    assert table["TimeToLiveSpecification"]["AttributeName"] == audit.TTL_ATTRIBUTE
