@@ -19,3 +19,13 @@ reap.event_class = runtime.RawEvent
 @app.schedule(runtime.scan_schedule(), name="nightly_scan")
 def nightly_scan(event):
     return runtime.nightly_scan()
+
+
+@app.on_sqs_message(queue=runtime.SCAN_QUEUE, batch_size=1, name="scan_unit")
+def scan_unit(event):
+    runtime.scan_unit(event)
+
+
+@app.schedule(runtime.summary_schedule(), name="nightly_summary")
+def nightly_summary(event):
+    return runtime.nightly_summary()

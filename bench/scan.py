@@ -23,7 +23,8 @@ What it measures:
 2. List calls: ``chalicelib.scan.scan`` in this process, report only, all seven
    types over every enabled region, with ``chalicelib.sandbox.CallLog`` counting
    every AWS call; ``report.list_calls`` against the minimum (one call per page per
-   type per region, plus one ListBuckets for the account).
+   type per region, plus one ListBuckets for the account). Then scenario A's kill
+   in this process, every call counted by operation.
 
 Figures go to stdout as tables and to bench/results/scan.json.
 """
@@ -35,6 +36,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -213,9 +215,10 @@ class Seeder:
 # --- 1. kill time, side by side -----------------------------------------------------
 
 def requests_in(log_path: pathlib.Path) -> int:
-    """HTTP requests moto's server has answered so far (one log line each)."""
+    """HTTP requests moto's server has answered so far: one access-log line each
+    (Werkzeug colours the status of some lines, so the line's start is matched)."""
     with open(log_path, "rb") as log:
-        return sum(1 for line in log if b' HTTP/1.1" ' in line)
+        return sum(1 for line in log if line.startswith(b"127.0.0.1 - - ["))
 
 
 class Side:
@@ -233,6 +236,9 @@ def run_one(side: Side, seeder: Seeder, env: dict, touch: tuple[str, ...],
         shutil.rmtree(side.fresh, ignore_errors=True)
     time.sleep(0.1)  # moto's request log catches up
     before = requests_in(log_path)
+    # CPU of waited-for children: the tool and anything it forks, not moto's server
+    # (still running, so not yet in RUSAGE_CHILDREN).
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         proc = subprocess.run(side.command, env=env, cwd=side.cwd, capture_output=True,
@@ -241,12 +247,15 @@ def run_one(side: Side, seeder: Seeder, env: dict, touch: tuple[str, ...],
     except subprocess.TimeoutExpired as error:
         returncode, stdout, stderr = None, str(error.stdout or ""), "timed out after 300 s"
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     time.sleep(0.1)
     requests = requests_in(log_path) - before
     problems = seeder.verify(seeded)
     if returncode != 0:
         problems.insert(0, f"exit status {returncode}: {stderr.strip()[-600:]}")
-    run: dict[str, Any] = {"seconds": round(seconds, 3), "valid": not problems,
+    run: dict[str, Any] = {"seconds": round(seconds, 3), "cpu_seconds": round(cpu, 3),
+                           "valid": not problems,
                            "http_requests": requests, "exit_status": returncode}
     if problems:
         run["problems"] = problems
@@ -270,7 +279,8 @@ def side_by_side(sides: list[Side], seeder: Seeder, env: dict, runs: int,
         for side in (sides if n % 2 == 0 else sides[::-1]):
             run = run_one(side, seeder, env, touch, log_path)
             results[side.name]["runs"].append(run)
-            state = f"{run['seconds']:.2f} s" if run["valid"] else "INVALID"
+            state = (f"{run['seconds']:.2f} s (CPU {run['cpu_seconds']:.2f} s)"
+                     if run["valid"] else "INVALID")
             print(f"  run {n + 1}/{runs} {side.name}: {state}, "
                   f"{run['http_requests']} requests", flush=True)
             if not run["valid"]:
@@ -281,12 +291,15 @@ def side_by_side(sides: list[Side], seeder: Seeder, env: dict, runs: int,
         result["median_s"] = median([r["seconds"] for r in valid])
         result["min_s"] = min((r["seconds"] for r in valid), default=None)
         result["max_s"] = max((r["seconds"] for r in valid), default=None)
+        result["median_cpu_s"] = median([r["cpu_seconds"] for r in valid])
         result["median_http_requests"] = median([r["http_requests"] for r in valid])
     out: dict[str, Any] = {"sides": results}
     if "c7n" in results and results["c7n"]["valid_runs"] and results["monocyte"]["valid_runs"]:
         out["ratio_c7n_over_monocyte"] = (results["c7n"]["median_s"]
                                           / results["monocyte"]["median_s"])
         out["target_met"] = out["ratio_c7n_over_monocyte"] >= TARGET_RATIO
+        out["cpu_ratio_c7n_over_monocyte"] = (results["c7n"]["median_cpu_s"]
+                                              / results["monocyte"]["median_cpu_s"])
     return out
 
 
@@ -360,6 +373,32 @@ def list_calls(seeder: Seeder, touch: tuple[str, ...]) -> dict:
     return out
 
 
+def kill_calls(seeder: Seeder, log_path: pathlib.Path) -> dict:
+    """Scenario A's kill, in this process, with every AWS call counted by operation:
+    where Monocyte's HTTP requests go."""
+    import dataclasses
+
+    from chalicelib import config, scan
+    from chalicelib.aws import Clients
+    from chalicelib.sandbox import CallLog
+
+    settings = dataclasses.replace(config.Settings(), dry_run=False)
+    seeded = seeder.seed()
+    time.sleep(0.1)
+    before = requests_in(log_path)
+    log = CallLog()
+    report = scan.scan(settings, Clients(settings, session_factory=log.session),
+                       list(SEEDED), list(TYPES))
+    time.sleep(0.1)
+    requests = requests_in(log_path) - before
+    operations = collections.Counter(f"{s}:{op}" for s, op, _ in log.calls)
+    return {"calls": len(log.calls), "http_requests": requests,
+            "list_calls": report.list_calls,
+            "calls_by_operation": dict(operations.most_common()),
+            "outcomes": dict(collections.Counter(o.action for o in report.outcomes)),
+            "problems": seeder.verify(seeded)}
+
+
 # --- report -------------------------------------------------------------------------
 
 def report(results: dict) -> None:
@@ -374,14 +413,16 @@ def report(results: dict) -> None:
             fmt = (lambda v: "-" if v is None or v != v else f"{v:.2f}")
             rows.append([name, f"{side['valid_runs']}/{len(side['runs'])}",
                          fmt(side["median_s"]), fmt(side["min_s"]), fmt(side["max_s"]),
+                         fmt(side["median_cpu_s"]),
                          f"{side['median_http_requests']:.0f}"
                          if side["valid_runs"] else "-"])
         print(table(rows, ["side", "valid runs", "median s", "min s", "max s",
-                           "HTTP requests"]))
+                           "median CPU s", "HTTP requests"]))
         if "ratio_c7n_over_monocyte" in scenario:
             met = "met" if scenario["target_met"] else "NOT met"
-            print(f"  ratio c7n / Monocyte: {scenario['ratio_c7n_over_monocyte']:.1f} "
-                  f"(target >= {TARGET_RATIO:.0f}): {met}")
+            print(f"  ratio c7n / Monocyte, wall clock: "
+                  f"{scenario['ratio_c7n_over_monocyte']:.1f} (target >= {TARGET_RATIO:.0f}): "
+                  f"{met}; CPU: {scenario['cpu_ratio_c7n_over_monocyte']:.1f}")
         elif results["peer_status"] != "measured":
             print(f"  no ratio, the peer was not measured: {results['peer_status']}")
         else:
@@ -405,6 +446,13 @@ def report(results: dict) -> None:
     worst = max(lc["ratio_to_minimum"] for lc in results["list_calls"].values())
     print(f"  list calls / minimum: at most {worst:.2f} (target <= {TARGET_LIST_RATIO:.2f}): "
           + ("met" if worst <= TARGET_LIST_RATIO else "NOT met"))
+
+    kc = results["kill_calls"]
+    print(f"\nD. Monocyte's AWS calls in scenario A's kill (in process): {kc['calls']} calls "
+          f"({kc['list_calls']} list calls), {kc['http_requests']} HTTP requests; outcomes "
+          + ", ".join(f"{a} {n}" for a, n in kc["outcomes"].items())
+          + ("" if not kc["problems"] else f"; PROBLEMS: {kc['problems']}"))
+    print("  " + ", ".join(f"{op} {n}" for op, n in kc["calls_by_operation"].items()))
 
 
 def main() -> int:
@@ -473,8 +521,9 @@ def main() -> int:
                 print(f"  WARNING: Monocyte scanned {said} regions, c7n was given "
                       f"{len(their_regions)}", file=sys.stderr)
             scenarios[key] = scenario
-        print("3/3 list calls ...", flush=True)
+        print("3/3 list calls, and the calls of one kill ...", flush=True)
         calls = list_calls(seeder, tuple(everywhere))
+        killing = kill_calls(seeder, server_log)
     results = {"machine": machine(peer_version), "runs": args.runs,
                "peer_status": "measured" if peer else peer_status,
                "seed": {"regions": list(SEEDED), "eu_region": EU,
@@ -484,6 +533,7 @@ def main() -> int:
                         "versioned_bucket": "3 versions of one key, 1 of another",
                         "plain_bucket": "2 keys"},
                "c7n_policy": policy_text, "scenarios": scenarios, "list_calls": calls,
+               "kill_calls": killing,
                "bench_seconds": round(time.perf_counter() - started, 1),
                "note": "moto's server runs on 127.0.0.1: an AWS call costs ~2 ms here, "
                        "so these figures are mostly each tool's own work, not AWS latency."}

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
 
 from chalicelib.config import Settings
 from chalicelib.errors import AccessDenied, aws_errors
@@ -46,32 +47,55 @@ class Clients:
         """The account of the current credentials (one STS call, then cached)."""
         if self._own_account is None:
             with aws_errors():
-                sts = self.client("sts", os.environ.get("AWS_REGION", "us-east-1"))
+                sts = self.client("sts", self.settings.home_region)
                 self._own_account = sts.get_caller_identity()["Account"]
         return self._own_account
 
-    def _session(self, account: str | None) -> boto3.session.Session:
+    def session(self, account: str | None = None) -> boto3.session.Session:
+        """The session for ``account`` (None: ours); raises AccessDenied or AwsError
+        when the member role cannot be assumed."""
         key = account or ""
-        if key not in self._sessions:
-            self._sessions[key] = self._new_session(account)
-        return self._sessions[key]
+        with self._lock:
+            if key not in self._sessions:
+                self._sessions[key] = self._new_session(account)
+            return self._sessions[key]
 
     def _new_session(self, account: str | None) -> boto3.session.Session:
         if account is None:
             return self._session_factory()
         if account == self.own_account():
-            return self._session(None)
+            return self.session(None)
         role = self.settings.member_role
         if not role:
             raise AccessDenied(f"account {account} is not this account and "
                                "MONOCYTE_MEMBER_ROLE is not set")
-        with aws_errors():
-            sts = self.client("sts", os.environ.get("AWS_REGION", "us-east-1"))
-            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}",
-                                    RoleSessionName="monocyte")["Credentials"]
-        return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                     aws_secret_access_key=creds["SecretAccessKey"],
-                                     aws_session_token=creds["SessionToken"])
+        return self._assumed(f"arn:aws:iam::{account}:role/{role}")
+
+    def assumed_session(self, role_arn: str) -> boto3.session.Session:
+        """A session on another role (the organization's management role), cached."""
+        with self._lock:
+            if role_arn not in self._sessions:
+                self._sessions[role_arn] = self._assumed(role_arn)
+            return self._sessions[role_arn]
+
+    def _assumed(self, role_arn: str) -> boto3.session.Session:
+        """A session on the role's credentials, renewed by botocore before they
+        expire (a long scan outlives one set)."""
+        sts = self.client("sts", self.settings.home_region)
+
+        def fetch() -> dict:
+            with aws_errors():
+                creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="monocyte")
+            creds = creds["Credentials"]
+            return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
+                    "token": creds["SessionToken"],
+                    "expiry_time": creds["Expiration"].isoformat()}
+
+        credentials = RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
+        session = self._session_factory()  # keeps the factory's event hooks
+        session._session._credentials = credentials  # botocore's documented-by-use seam
+        return session
 
     def available_regions(self, service: str) -> list[str]:
         """The regions botocore knows for ``service`` in the commercial partition."""
@@ -87,7 +111,7 @@ class Clients:
             with self._lock:
                 client = self._clients.get(key)
                 if client is None:
-                    session = self._session(account)
+                    session = self.session(account)
                     client = session.client(service, region_name=region, config=self._config)
                     self._clients[key] = client
         return client

@@ -94,7 +94,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     clients = Clients(settings)
     try:
         sink = verdicts.build(settings, clients)
-        report = scan.scan(settings, clients, regions, types, progress, sink)
+        from chalicelib import fleet
+
+        report = scan.scan(settings, clients, regions, types, progress, sink,
+                           accounts=fleet.accounts(settings, clients))
     except AwsError as error:
         return _fail(f"scan could not start: {error}")
     sink.summary(report)

@@ -53,6 +53,9 @@ class Settings:
     slack_webhook_url: str | None = dataclasses.field(default=None, repr=False)
     slack_webhook_parameter: str | None = None
     account_names: tuple[tuple[str, str], ...] = ()
+    accounts: tuple[str, ...] = ()
+    organization_role: str | None = None
+    scan_queue: str | None = None
 
     def account_name(self, account: str) -> str | None:
         return dict(self.account_names).get(account)
@@ -94,6 +97,21 @@ def _account_names(raw: str) -> tuple[tuple[str, str], ...]:
             raise ConfigError(f"MONOCYTE_ACCOUNT_NAMES: {item!r} is not ACCOUNT_ID=name")
         names.append((account.strip(), name.strip()))
     return tuple(names)
+
+
+def _accounts(raw: str) -> tuple[str, ...]:
+    accounts = _list(raw)
+    bad = [a for a in accounts if not re.fullmatch(r"\d{12}", a)]
+    if bad:
+        raise ConfigError(f"MONOCYTE_ACCOUNTS: {bad[0]!r} is not a 12-digit account id")
+    return tuple(dict.fromkeys(accounts))
+
+
+def _role_arn(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip() or None
+    if value and not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", value):
+        raise ConfigError(f"{name}={value!r} is not a role ARN")
+    return value
 
 
 def _list(raw: str) -> list[str]:
@@ -144,6 +162,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         slack_webhook_url=url,
         slack_webhook_parameter=env.get("MONOCYTE_SLACK_WEBHOOK_PARAMETER", "").strip() or None,
         account_names=_account_names(env.get("MONOCYTE_ACCOUNT_NAMES", "")),
+        accounts=_accounts(env.get("MONOCYTE_ACCOUNTS", "")),
+        organization_role=_role_arn(env, "MONOCYTE_ORGANIZATION_ROLE"),
+        scan_queue=env.get("MONOCYTE_SCAN_QUEUE", "").strip() or None,
     )
 
 

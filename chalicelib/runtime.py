@@ -70,17 +70,56 @@ def scan_schedule() -> str:
     return os.environ.get("MONOCYTE_SCAN_SCHEDULE", "").strip() or "cron(0 2 * * ? *)"
 
 
-def nightly_scan() -> dict:
-    """The ``nightly_scan`` handler's body: the whole account this Lambda runs in."""
-    from chalicelib import scan
+SCAN_QUEUE = "monocyte-scan"
 
-    report = scan.scan(settings(), clients(), verdicts=verdicts())
+
+def summary_schedule() -> str:
+    """When the summary of a queued scan is sent: two hours after it starts."""
+    return os.environ.get("MONOCYTE_SUMMARY_SCHEDULE", "").strip() or "cron(0 4 * * ? *)"
+  # the queue of the central template
+
+
+def nightly_scan() -> dict:
+    """The ``nightly_scan`` handler's body. With a scan queue: one message per
+    (account, region) for ``scan_unit``. Without: the accounts scanned right here."""
+    from chalicelib import fleet, scan
+
+    if settings().scan_queue:
+        queued = fleet.enqueue(settings(), clients())
+        log.emit("scan-queued", **queued)
+        return queued
+    report = scan.scan(settings(), clients(), verdicts=verdicts(),
+                       accounts=fleet.accounts(settings(), clients()))
     verdicts().summary(report)
     summary = {"regions": len(report.regions), "units": report.units,
                "list_calls": report.list_calls, "failures": len(report.failures),
                "outcomes": len(report.outcomes), "ok": report.ok}
     log.emit("scan-summary", **summary)
     return summary
+
+
+def scan_unit(records: Any) -> None:
+    """The ``scan_unit`` handler's body: the queued units of a batch."""
+    from chalicelib import fleet
+
+    fleet.handle_sqs(records, settings(), clients(), verdicts())
+
+
+def nightly_summary() -> dict:
+    """After a queued scan: the summary from the verdict log and the dead letters."""
+    import datetime
+
+    from chalicelib import audit, fleet
+
+    current = settings()
+    if not (current.scan_queue and current.audit_table):
+        return {"skipped": "the summary follows the scan itself without a queue and table"}
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=23)
+    records = audit.VerdictLog(clients().client("dynamodb", current.home_region),
+                               current.audit_table).recent(since)
+    report = fleet.summary_from_log(records, fleet.dead_letters(current, clients()))
+    verdicts().summary(report)
+    return {"outcomes": len(report.outcomes), "failures": len(report.failures)}
 
 
 def reset() -> None:

@@ -195,32 +195,65 @@ def _run_unit(unit: Unit, regions: set[str], clients: Clients, settings: Setting
 def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = None,
          types: Iterable[str] | None = None,
          progress: Callable[[int, int], None] | None = None,
-         verdicts: Callable[[Outcome], None] | None = None) -> Report:
-    """Scan the current account. ``settings.dry_run`` decides between report and kill.
+         verdicts: Callable[[Outcome], None] | None = None,
+         accounts: Iterable[str] | None = None) -> Report:
+    """Scan accounts (default: the current one). ``settings.dry_run`` decides between
+    report and kill.
 
-    ``regions`` narrows the scan (default: the account's enabled regions outside
-    the allowed set); ``types`` narrows it to some CloudFormation type names.
+    ``regions`` narrows the scan (default: each account's enabled regions outside
+    the allowed set); ``types`` narrows it to some CloudFormation type names. An
+    account that cannot be reached is a reported failure; the others are scanned.
     """
     report = Report()
-    account = clients.own_account()
+    chosen = [registry.get(t) for t in types] if types else list(registry.all_types())
+    units: list[Unit] = []
+    scanned: set[str] = set()
+    for account in accounts or [clients.own_account()]:
+        account_units, account_regions, failure = plan_account(
+            account, regions, chosen, settings, clients)
+        if failure:
+            report.failures.append(failure)
+            log.emit("unit-failed", logging.WARNING, **failure.to_dict())
+        units += account_units
+        scanned |= set(account_regions)
+    report.regions = sorted(scanned)
+    # Per-account listings (buckets) keep what lies in any scanned region, or in any
+    # region outside the allowed set when the scan was not narrowed.
+    keep = set(regions) - settings.allowed_regions if regions is not None else (
+        set(known_regions()) - settings.allowed_regions)
+    run_units(units, keep, settings, clients, report, progress, verdicts)
+    return report
+
+
+def plan_account(account: str, regions: Iterable[str] | None,
+                 types: list[registry.ResourceType], settings: Settings,
+                 clients: Clients) -> tuple[list[Unit], list[str], Failure | None]:
+    """The units of one account; a Failure instead when it cannot be reached."""
+    try:
+        clients.session(account)
+    except AwsError as error:
+        return [], [], Failure(Unit(account, "*", "(account)"), f"cannot reach account: {error}")
+    failure = None
     if regions is None:
         try:
-            regions = enabled_regions(clients)
+            regions = enabled_regions(clients, account)
         except AwsError as error:
             # Without the account's word, scan what botocore knows; say so.
-            report.failures.append(Failure(Unit(account, "*", "ec2:DescribeRegions"),
-                                           str(error)))
+            failure = Failure(Unit(account, "*", "ec2:DescribeRegions"), str(error))
             regions = clients.available_regions("ec2")
     scanned = sorted(r for r in set(regions) - settings.allowed_regions if r in known_regions())
-    report.regions = scanned
-    chosen = [registry.get(t) for t in types] if types else list(registry.all_types())
-    units = plan(account, scanned, chosen, clients)
-    report.units = len(units)
+    return plan(account, scanned, types, clients), scanned, failure
+
+
+def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Clients,
+              report: Report, progress: Callable[[int, int], None] | None = None,
+              verdicts: Callable[[Outcome], None] | None = None) -> Report:
+    """Run units in a bounded pool, adding their outcomes and failures to ``report``."""
+    report.units += len(units)
     calls = _Counter()
     done = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
-        futures = {pool.submit(_run_unit, u, set(scanned), clients, settings, calls,
-                               verdicts): u
+        futures = {pool.submit(_run_unit, u, keep, clients, settings, calls, verdicts): u
                    for u in units}
         for future in concurrent.futures.as_completed(futures):
             unit = futures[future]
@@ -235,7 +268,7 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
             done += 1
             if progress:
                 progress(done, len(units))
-    report.list_calls = calls.value
-    report.outcomes.sort(key=lambda o: (o.region, o.type, o.id))
-    report.failures.sort(key=lambda f: (f.unit.region, f.unit.type))
+    report.list_calls += calls.value
+    report.outcomes.sort(key=lambda o: (o.account, o.region, o.type, o.id))
+    report.failures.sort(key=lambda f: (f.unit.account, f.unit.region, f.unit.type))
     return report

@@ -1,0 +1,152 @@
+"""Organization-wide scanning: which accounts, and the fan-out over SQS.
+
+``nightly_scan`` puts one message per (account, region) on the scan queue, plus one
+per account for the types listed once per account (S3 buckets); ``scan_unit`` scans
+the unit a message names. SQS and Lambda are the distributed engine: a unit that
+fails is retried by SQS and lands in the dead-letter queue, and one account that
+denies access never stops the others.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+from chalicelib import log, registry, scan
+from chalicelib.aws import Clients
+from chalicelib.config import Settings
+from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
+from chalicelib.reaper import Outcome
+
+
+class UnitFailed(MonocyteError):
+    """A queued unit failed; raised so that SQS retries it, then dead-letters it."""
+
+
+def accounts(settings: Settings, clients: Clients) -> list[str]:
+    """The accounts to scan: the fixed list, the organization's active accounts (read
+    through the management account's role), or this account alone."""
+    if settings.accounts:
+        return list(settings.accounts)
+    if not settings.organization_role:
+        return [clients.own_account()]
+    session = clients.assumed_session(settings.organization_role)
+    # Organizations is a global service answered from us-east-1.
+    org = session.client("organizations", region_name="us-east-1")
+    with aws_errors():
+        pages = org.get_paginator("list_accounts").paginate()
+        return sorted(a["Id"] for page in pages for a in page["Accounts"]
+                      if a.get("Status", "ACTIVE") == "ACTIVE")
+
+
+def messages(settings: Settings, clients: Clients) -> tuple[list[dict], list[scan.Failure]]:
+    """One message body per unit of work, and the accounts that could not be planned."""
+    bodies, failures = [], []
+    regional = [t for t in registry.all_types() if not t.listing.per_account]
+    for account in accounts(settings, clients):
+        units, regions, failure = scan.plan_account(account, None, regional, settings, clients)
+        if failure:
+            failures.append(failure)
+        bodies += [{"account": account, "region": r} for r in regions]
+        if units or regions:
+            bodies.append({"account": account, "region": scan.GLOBAL})
+    return bodies, failures
+
+
+def enqueue(settings: Settings, clients: Clients) -> dict:
+    """Put every unit of tonight's scan on the queue (batches of ten)."""
+    bodies, failures = messages(settings, clients)
+    sqs = clients.client("sqs", settings.home_region)
+    with aws_errors():
+        url = sqs.get_queue_url(QueueName=settings.scan_queue)["QueueUrl"]
+        for start in range(0, len(bodies), 10):
+            batch = bodies[start:start + 10]
+            answer = sqs.send_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(n), "MessageBody": json.dumps(body)} for n, body in enumerate(batch)])
+            if answer.get("Failed"):
+                raise AwsError(f"SendMessageBatch refused {len(answer['Failed'])} messages")
+    for failure in failures:
+        log.emit("unit-failed", logging.WARNING, **failure.to_dict())
+    return {"queued": len(bodies), "account_failures": len(failures)}
+
+
+def parse(body: str) -> tuple[str, str]:
+    """(account, region) from a queued message; EventError when it is not one."""
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError) as error:
+        raise EventError(f"scan message is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise EventError("scan message is not a JSON object")
+    account, region = data.get("account"), data.get("region")
+    if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
+        raise EventError(f"scan message has no 12-digit account: {account!r}")
+    if region != scan.GLOBAL and region not in scan.known_regions():
+        raise EventError(f"scan message names an unknown region: {region!r}")
+    return account, region
+
+
+def run_message(body: str, settings: Settings, clients: Clients,
+                verdicts: Callable[[Outcome], None] | None = None) -> scan.Report:
+    """Scan the unit a message names. Raises UnitFailed when any of it failed, so that
+    SQS retries the message and finally dead-letters it."""
+    account, region = parse(body)
+    report = scan.Report(regions=[] if region == scan.GLOBAL else [region])
+    if region == scan.GLOBAL:
+        types = [t for t in registry.all_types() if t.listing.per_account]
+        units = [scan.Unit(account, scan.GLOBAL, t.cfn_type) for t in types]
+    else:
+        types = [t for t in registry.all_types() if not t.listing.per_account]
+        units = scan.plan(account, [region], types, clients)
+    keep = set(scan.known_regions()) - settings.allowed_regions
+    scan.run_units(units, keep, settings, clients, report, verdicts=verdicts)
+    if report.failures:
+        raise UnitFailed("; ".join(f"{f.unit.region} {f.unit.type}: {f.reason}"
+                                   for f in report.failures))
+    return report
+
+
+def dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list[dict]:
+    """The units in the dead-letter queue, looked at without taking them."""
+    sqs = clients.client("sqs", settings.home_region)
+    found: list[dict] = []
+    with aws_errors():
+        url = sqs.get_queue_url(QueueName=settings.scan_queue + "-dlq")["QueueUrl"]
+        while len(found) < limit:
+            answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                         VisibilityTimeout=0, WaitTimeSeconds=0)
+            batch = answer.get("Messages", [])
+            new = [m for m in batch if m["MessageId"] not in {f["id"] for f in found}]
+            if not new:
+                break
+            found += [{"id": m["MessageId"], "body": m["Body"]} for m in new]
+    return found
+
+
+def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
+    """A Report rebuilt from the verdict log's scan records and the dead letters, for
+    the nightly summary when the scan ran as many queued units."""
+    report = scan.Report()
+    fields = set(Outcome.__dataclass_fields__)
+    for record in records:
+        if record.get("event") == "scan":
+            report.outcomes.append(Outcome(**{k: v for k, v in record.items() if k in fields}))
+    for letter in dead:
+        try:
+            account, region = parse(letter["body"])
+        except EventError:
+            continue
+        report.failures.append(scan.Failure(scan.Unit(account, region, "(all types)"),
+                                            "failed three times; in the dead-letter queue"))
+    return report
+
+
+def handle_sqs(records: Any, settings: Settings, clients: Clients,
+               verdicts: Callable[[Outcome], None] | None) -> None:
+    """The body of ``scan_unit``: a malformed message is logged and dropped (retrying
+    it cannot help); a failed unit raises for SQS to retry."""
+    for record in records:
+        try:
+            run_message(record.body, settings, clients, verdicts)
+        except EventError as error:
+            log.emit("malformed", logging.WARNING, reason=str(error))

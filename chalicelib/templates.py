@@ -1,0 +1,477 @@
+"""The organization-wide CloudFormation templates, generated from the registry.
+
+``render(name, settings)`` returns one template as a dict (JSON-serialisable):
+
+- ``forwarders``: for one (account, region), deployed by a service-managed StackSet
+  to every account and enabled region. A rule "monocyte-forward" on the default bus
+  with the ``reap`` handler's own event pattern, whose target is the central
+  account's default bus in the home region, and the role EventBridge assumes to put
+  the events there. Nothing is created in the central account's home region, where
+  the reaper's own rule already sees the events.
+- ``member-role``: the role the central reaper assumes in every member account
+  (deployed once per account: IAM is global), allowed exactly the registry's actions.
+- ``central``: for the central account's home region: the bus policy admitting the
+  organization's forwarders, the scan queue with its dead-letter queue, and the
+  verdict table.
+- ``scp``: a service control policy denying everything outside the allowed regions
+  (except the global services and Monocyte's own roles).
+- ``verdicts``: the verdict table alone (merged into ``chalice package``).
+
+Deploy-time values (account and organization ids, role names) are CloudFormation
+parameters; what Monocyte itself decides (event pattern, actions, allowed regions)
+comes from the registry and the settings, so the templates cannot drift from the code.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from chalicelib import audit, registry
+from chalicelib.config import Settings
+
+NAMES = ("forwarders", "member-role", "central", "scp", "verdicts")
+
+FORWARD_RULE = "monocyte-forward"
+SCAN_QUEUE = "monocyte-scan"
+SCAN_DLQ = "monocyte-scan-dlq"
+DEFAULT_MEMBER_ROLE = "monocyte-member"
+DEFAULT_REAPER_ROLE = "monocyte-reaper"
+DEFAULT_CENTRAL_TABLE = "monocyte-verdicts-prod"
+DEFAULT_VERDICTS_TABLE = "monocyte-verdicts"
+DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
+# The role a service-managed StackSet acts as in its target accounts: it must be able
+# to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
+STACKSETS_EXEC_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
+
+# The scan Lambda may run 900 s; a message must stay invisible a little longer.
+SCAN_VISIBILITY_TIMEOUT = 960
+SCAN_MAX_RECEIVE_COUNT = 3
+DLQ_RETENTION_SECONDS = 14 * 86400
+
+# What the member role may do besides the registry's inspect/list/delete actions.
+MEMBER_EXTRA_ACTIONS = (
+    "ec2:DescribeRegions",  # the scan asks which regions the account has enabled
+    "events:DescribeRule",  # the doctor checks that the forwarder is in place
+)
+
+# The largest service control policy AWS Organizations accepts, whitespace excluded.
+SCP_MAX_CHARS = 5120
+
+# The global services (or single operations) that must keep working whatever the
+# requested region: their endpoints live in us-east-1 (or answer for every region).
+# This is the NotAction list of AWS's own example "Deny access to AWS based on the
+# requested AWS Region" (AWS Organizations User Guide, General examples, SCP
+# "DenyAllOutsideEU"; awsdocs/aws-organizations-docs,
+# doc_source/orgs_manage_policies_scps_examples_general.md), with the entries the
+# later revision of that page adds (Route 53 ARC, S3 Multi-Region Access Points).
+# AWS itself says the list may not hold every newer global service: extend it here.
+SCP_GLOBAL_ACTIONS = (
+    "a4b:*",
+    "acm:*",
+    "aws-marketplace-management:*",
+    "aws-marketplace:*",
+    "aws-portal:*",
+    "budgets:*",
+    "ce:*",
+    "chime:*",
+    "cloudfront:*",
+    "config:*",
+    "cur:*",
+    "directconnect:*",
+    "ec2:DescribeRegions",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpnGateways",
+    "fms:*",
+    "globalaccelerator:*",
+    "health:*",
+    "iam:*",
+    "importexport:*",
+    "kms:*",
+    "mobileanalytics:*",
+    "networkmanager:*",
+    "organizations:*",
+    "pricing:*",
+    "route53-recovery-cluster:*",
+    "route53-recovery-control-config:*",
+    "route53-recovery-readiness:*",
+    "route53:*",
+    "route53domains:*",
+    "s3:GetAccountPublic*",
+    "s3:ListAllMyBuckets",
+    "s3:ListMultiRegionAccessPoints",
+    "s3:PutAccountPublic*",
+    "shield:*",
+    "sts:*",
+    "support:*",
+    "supportplans:*",
+    "trustedadvisor:*",
+    "waf-regional:*",
+    "waf:*",
+    "wafv2:*",
+    "wellarchitected:*",
+)
+
+# The changes nobody but a StackSet (or the central account) may make to an exempt
+# role: otherwise anyone able to create a role called monocyte-anything, or to edit
+# the trust of monocyte-member, could use it to escape the region deny.
+# (AWS's example "Prevent IAM users and roles from making specified changes, with an
+# exception for a specified admin role", plus the role-creating actions.)
+SCP_ROLE_CHANGES = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+
+_VERSION = "2010-09-09"
+_ACCOUNT_ID = {"Type": "String", "AllowedPattern": r"^\d{12}$",
+               "ConstraintDescription": "a 12-digit AWS account id"}
+_ROLE_NAME = {"Type": "String", "AllowedPattern": r"^[\w+=,.@-]{1,64}$",
+              "ConstraintDescription": "an IAM role name"}
+
+
+def _param(base: dict, description: str, default: Any = None) -> dict:
+    param = dict(base, Description=description)
+    if default is not None:
+        param["Default"] = default
+    return param
+
+
+def _sub(text: str) -> dict:
+    return {"Fn::Sub": text}
+
+
+def _ref(name: str) -> dict:
+    return {"Ref": name}
+
+
+# The central account's default bus in the home region: where every forwarder sends.
+_CENTRAL_BUS = "arn:${AWS::Partition}:events:${HomeRegion}:${CentralAccountId}:event-bus/default"
+
+
+def member_actions() -> list[str]:
+    """The actions of the member role: the registry's, and what scan and doctor ask."""
+    return sorted({*registry.iam_actions(), *MEMBER_EXTRA_ACTIONS})
+
+
+def forwarders(settings: Settings) -> dict:
+    """The forwarding rule of one (account, region), for a service-managed StackSet."""
+    forward = "Forward"
+    return {
+        "AWSTemplateFormatVersion": _VERSION,
+        "Description": "Monocyte forwarder: sends the create calls of this account and "
+                       "region to the central account's default bus in the home region",
+        "Parameters": {
+            "CentralAccountId": _param(_ACCOUNT_ID, "The account that runs the reaper"),
+            "HomeRegion": _param({"Type": "String", "AllowedPattern": r"^[a-z]{2}(-[a-z]+)+-\d$"},
+                                 "The region where the reaper runs",
+                                 settings.home_region or "eu-central-1"),
+        },
+        "Conditions": {
+            # The reaper's own rule sees the events of its account and region.
+            "IsCentralHome": {"Fn::And": [
+                {"Fn::Equals": [_ref("AWS::AccountId"), _ref("CentralAccountId")]},
+                {"Fn::Equals": [_ref("AWS::Region"), _ref("HomeRegion")]},
+            ]},
+            forward: {"Fn::Not": [{"Condition": "IsCentralHome"}]},
+        },
+        "Resources": {
+            # IAM is global while the StackSet deploys per region: the role has no
+            # fixed name, so each region's stack instance gets its own.
+            "ForwarderRole": {
+                "Type": "AWS::IAM::Role",
+                "Condition": forward,
+                "Properties": {
+                    "Description": _sub("Lets EventBridge in ${AWS::Region} forward create "
+                                        "calls to the Monocyte central bus"),
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                # Only this account's forwarding rule: for event bus
+                                # rule targets EventBridge sets aws:SourceArn to the rule
+                                # ARN (EventBridge guide, confused deputy prevention).
+                                "StringEquals": {"aws:SourceAccount": _ref("AWS::AccountId")},
+                                "ArnEquals": {"aws:SourceArn": _sub(
+                                    "arn:${AWS::Partition}:events:${AWS::Region}:"
+                                    "${AWS::AccountId}:rule/" + FORWARD_RULE)},
+                            },
+                        }],
+                    },
+                    "Policies": [{
+                        "PolicyName": "put-events-central-bus",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Effect": "Allow",
+                                "Action": "events:PutEvents",
+                                "Resource": _sub(_CENTRAL_BUS),
+                            }],
+                        },
+                    }],
+                },
+            },
+            "ForwardRule": {
+                "Type": "AWS::Events::Rule",
+                "Condition": forward,
+                "Properties": {
+                    "Name": FORWARD_RULE,
+                    "Description": "Monocyte: forward create calls to the central account",
+                    "EventBusName": "default",
+                    "State": "ENABLED",
+                    "EventPattern": registry.event_pattern(),
+                    "Targets": [{
+                        "Id": "monocyte-central-bus",
+                        "Arn": _sub(_CENTRAL_BUS),
+                        "RoleArn": {"Fn::GetAtt": ["ForwarderRole", "Arn"]},
+                    }],
+                },
+            },
+            # A stack must create at least one resource; in the central account's home
+            # region this costless handle is the only one.
+            "NothingToForward": {
+                "Type": "AWS::CloudFormation::WaitConditionHandle",
+                "Condition": "IsCentralHome",
+            },
+        },
+        "Outputs": {
+            "ForwardRuleArn": {"Condition": forward,
+                               "Value": {"Fn::GetAtt": ["ForwardRule", "Arn"]}},
+        },
+    }
+
+
+def member_role(settings: Settings) -> dict:
+    """The role the central reaper assumes in a member account (once per account)."""
+    return {
+        "AWSTemplateFormatVersion": _VERSION,
+        "Description": "Monocyte member role: what the central reaper may do in this account",
+        "Parameters": {
+            "CentralAccountId": _param(_ACCOUNT_ID, "The account that runs the reaper"),
+            "OrganizationId": _param(
+                {"Type": "String", "AllowedPattern": r"^o-[a-z0-9]{10,32}$",
+                 "ConstraintDescription": "an organization id (o-...)"},
+                "The organization (aws:PrincipalOrgID) the reaper belongs to"),
+            "MemberRoleName": _param(_ROLE_NAME, "The name of this role (MONOCYTE_MEMBER_ROLE)",
+                                     settings.member_role or DEFAULT_MEMBER_ROLE),
+            "ReaperRoleName": _param(_ROLE_NAME, "The reaper's role in the central account",
+                                     DEFAULT_REAPER_ROLE),
+        },
+        "Resources": {
+            "MemberRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": _ref("MemberRoleName"),
+                    "Description": "Assumed by the Monocyte reaper in the central account",
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": {"AWS": _sub(
+                                "arn:${AWS::Partition}:iam::${CentralAccountId}:"
+                                "role/${ReaperRoleName}")},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {
+                                "aws:PrincipalOrgID": _ref("OrganizationId")}},
+                        }],
+                    },
+                    "Policies": [{
+                        "PolicyName": "monocyte-reap",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Sid": "Reap",
+                                "Effect": "Allow",
+                                "Action": member_actions(),
+                                "Resource": "*",
+                            }],
+                        },
+                    }],
+                },
+            },
+        },
+        "Outputs": {"MemberRoleArn": {"Value": {"Fn::GetAtt": ["MemberRole", "Arn"]}}},
+    }
+
+
+def central(settings: Settings) -> dict:
+    """The central account's home region: bus policy, scan queue, verdict table."""
+    resources: dict[str, Any] = {
+        "OrganizationBusPolicy": {
+            "Type": "AWS::Events::EventBusPolicy",
+            "Properties": {
+                "EventBusName": "default",
+                "StatementId": "monocyte-organization-forwarders",
+                "Statement": {
+                    "Sid": "monocyte-organization-forwarders",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": "events:PutEvents",
+                    "Resource": _sub("arn:${AWS::Partition}:events:${AWS::Region}:"
+                                     "${AWS::AccountId}:event-bus/default"),
+                    "Condition": {"StringEquals": {
+                        "aws:PrincipalOrgID": _ref("OrganizationId")}},
+                },
+            },
+        },
+        "ScanDeadLetterQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": SCAN_DLQ,
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "ScanQueue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": SCAN_QUEUE,
+                "VisibilityTimeout": SCAN_VISIBILITY_TIMEOUT,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["ScanDeadLetterQueue", "Arn"]},
+                    "maxReceiveCount": SCAN_MAX_RECEIVE_COUNT,
+                },
+            },
+        },
+    }
+    resources.update(audit.template(_ref("VerdictTableName"))["Resources"])  # type: ignore[arg-type]
+    return {
+        "AWSTemplateFormatVersion": _VERSION,
+        "Description": "Monocyte central account, home region: the organization's bus "
+                       "policy, the scan queue and the verdict log",
+        "Parameters": {
+            "OrganizationId": _param(
+                {"Type": "String", "AllowedPattern": r"^o-[a-z0-9]{10,32}$",
+                 "ConstraintDescription": "an organization id (o-...)"},
+                "Only principals of this organization may put events on the bus"),
+            "VerdictTableName": _param(
+                {"Type": "String", "AllowedPattern": r"^[a-zA-Z0-9_.-]{3,255}$"},
+                "The verdict table (MONOCYTE_AUDIT_TABLE)",
+                settings.audit_table or DEFAULT_CENTRAL_TABLE),
+        },
+        "Resources": resources,
+        "Outputs": {
+            "ScanQueueUrl": {"Value": _ref("ScanQueue")},
+            "ScanQueueArn": {"Value": {"Fn::GetAtt": ["ScanQueue", "Arn"]}},
+            "ScanDeadLetterQueueUrl": {"Value": _ref("ScanDeadLetterQueue")},
+            "ScanDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ScanDeadLetterQueue", "Arn"]}},
+            "VerdictTableName": {"Value": _ref("VerdictTable")},
+        },
+    }
+
+
+def scp_document(settings: Settings, exempt_role_arn: Any = DEFAULT_EXEMPT_ROLE,
+                 central_account_id: Any = None) -> dict:
+    """The service control policy: deny every action outside the allowed regions,
+    except the global services and Monocyte's own roles (which must reach the
+    resources it kills), and keep those roles out of anyone else's hands.
+
+    ``exempt_role_arn`` and ``central_account_id`` may be CloudFormation references
+    (the ``scp`` template does that). Without ``central_account_id`` nobody but a
+    StackSet may create or change an exempt role.
+    """
+    not_stacksets: dict[str, Any] = {"ArnNotLike": {"aws:PrincipalARN": STACKSETS_EXEC_ROLE}}
+    if central_account_id is not None:
+        not_stacksets["StringNotEquals"] = {"aws:PrincipalAccount": central_account_id}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyAllOutsideAllowedRegions",
+                "Effect": "Deny",
+                "NotAction": list(SCP_GLOBAL_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEquals": {"aws:RequestedRegion": sorted(settings.allowed_regions)},
+                    "ArnNotLike": {"aws:PrincipalARN": [exempt_role_arn, STACKSETS_EXEC_ROLE]},
+                },
+            },
+            {
+                "Sid": "ProtectExemptRoles",
+                "Effect": "Deny",
+                "Action": list(SCP_ROLE_CHANGES),
+                "Resource": exempt_role_arn,
+                "Condition": not_stacksets,
+            },
+        ],
+    }
+
+
+def minified(document: dict) -> str:
+    """A policy as AWS counts its size: no whitespace outside strings."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def scp(settings: Settings) -> dict:
+    """The region-deny SCP as a CloudFormation template (management account)."""
+    return {
+        "AWSTemplateFormatVersion": _VERSION,
+        "Description": "Monocyte: deny every action outside the allowed regions "
+                       f"({', '.join(sorted(settings.allowed_regions))})",
+        "Parameters": {
+            "CentralAccountId": _param(
+                _ACCOUNT_ID, "The account that runs the reaper (may manage Monocyte's roles)"),
+            "ExemptRoleArnPattern": _param(
+                {"Type": "String"},
+                "The roles that may act outside the allowed regions (Monocyte's own)",
+                DEFAULT_EXEMPT_ROLE),
+            "TargetIds": _param(
+                {"Type": "CommaDelimitedList"},
+                "Roots, OUs or accounts to attach the policy to (r-..., ou-..., or "
+                "account ids); empty: attach it yourself", ""),
+        },
+        "Conditions": {
+            "HasTargets": {"Fn::Not": [{"Fn::Equals": [
+                {"Fn::Join": ["", _ref("TargetIds")]}, ""]}]},
+        },
+        "Resources": {
+            "RegionDenyPolicy": {
+                "Type": "AWS::Organizations::Policy",
+                "Properties": {
+                    "Name": "monocyte-region-deny",
+                    "Description": "Deny every action outside the allowed regions",
+                    "Type": "SERVICE_CONTROL_POLICY",
+                    "Content": scp_document(settings, _ref("ExemptRoleArnPattern"),
+                                            _ref("CentralAccountId")),
+                    "TargetIds": {"Fn::If": ["HasTargets", _ref("TargetIds"),
+                                             _ref("AWS::NoValue")]},
+                },
+            },
+        },
+        "Outputs": {"PolicyId": {"Value": {"Fn::GetAtt": ["RegionDenyPolicy", "Id"]}}},
+    }
+
+
+def verdicts(settings: Settings, table: str | None = None) -> dict:
+    """The verdict table alone, to merge into ``chalice package``."""
+    return audit.template(table or settings.audit_table or DEFAULT_VERDICTS_TABLE)
+
+
+_RENDERERS: dict[str, Callable[[Settings], dict]] = {
+    "forwarders": forwarders,
+    "member-role": member_role,
+    "central": central,
+    "scp": scp,
+    "verdicts": verdicts,
+}
+
+
+def render(name: str, settings: Settings, *, table: str | None = None) -> dict:
+    """The template called ``name`` (one of NAMES). ``table`` names the verdict table
+    of ``verdicts`` (default: the setting, else monocyte-verdicts)."""
+    if name not in _RENDERERS:
+        raise KeyError(f"unknown template {name!r} (one of {', '.join(NAMES)})")
+    if name == "verdicts":
+        return verdicts(settings, table)
+    return _RENDERERS[name](settings)
