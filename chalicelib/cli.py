@@ -166,9 +166,10 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from chalicelib import audit
+    from chalicelib import templates
 
-    print(json.dumps(audit.template(args.table), indent=2))
+    print(json.dumps(templates.render(args.name, config.from_env(), table=args.table),
+                     indent=2))
     return 0
 
 
@@ -216,9 +217,10 @@ def parser() -> argparse.ArgumentParser:
     verdict_log.set_defaults(func=cmd_log)
 
     template = commands.add_parser(
-        "template", help="CloudFormation to deploy with the app (verdicts: the verdict table)")
-    template.add_argument("name", choices=["verdicts"])
-    template.add_argument("--table", default="monocyte-verdicts", help="the table's name")
+        "template", help="CloudFormation generated from the registry (see docs/templates.md)")
+    template.add_argument("name", choices=["forwarders", "member-role", "central", "scp",
+                                           "verdicts"])
+    template.add_argument("--table", help="the verdict table's name (verdicts)")
     template.set_defaults(func=cmd_template)
 
     policy = commands.add_parser(

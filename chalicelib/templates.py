@@ -35,7 +35,6 @@ FORWARD_RULE = "monocyte-forward"
 SCAN_QUEUE = "monocyte-scan"
 SCAN_DLQ = "monocyte-scan-dlq"
 DEFAULT_MEMBER_ROLE = "monocyte-member"
-DEFAULT_REAPER_ROLE = "monocyte-reaper"
 DEFAULT_CENTRAL_TABLE = "monocyte-verdicts-prod"
 DEFAULT_VERDICTS_TABLE = "monocyte-verdicts"
 DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
@@ -264,8 +263,10 @@ def member_role(settings: Settings) -> dict:
                 "The organization (aws:PrincipalOrgID) the reaper belongs to"),
             "MemberRoleName": _param(_ROLE_NAME, "The name of this role (MONOCYTE_MEMBER_ROLE)",
                                      settings.member_role or DEFAULT_MEMBER_ROLE),
-            "ReaperRoleName": _param(_ROLE_NAME, "The reaper's role in the central account",
-                                     DEFAULT_REAPER_ROLE),
+            "ReaperRolePattern": _param(
+                {"Type": "String", "AllowedPattern": r"^[\w+=,.@*-]{1,64}$"},
+                "Name pattern of the reaper's roles in the central account (Chalice names "
+                "them APP-STAGE-FUNCTION)", "monocyte-*"),
         },
         "Resources": {
             "MemberRole": {
@@ -277,12 +278,17 @@ def member_role(settings: Settings) -> dict:
                         "Version": "2012-10-17",
                         "Statement": [{
                             "Effect": "Allow",
+                            # The central account, narrowed to the reaper's roles: Chalice
+                            # gives each function its own role, and a trust policy that
+                            # names a role must wait for that role to exist.
                             "Principal": {"AWS": _sub(
-                                "arn:${AWS::Partition}:iam::${CentralAccountId}:"
-                                "role/${ReaperRoleName}")},
+                                "arn:${AWS::Partition}:iam::${CentralAccountId}:root")},
                             "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {
-                                "aws:PrincipalOrgID": _ref("OrganizationId")}},
+                            "Condition": {
+                                "StringEquals": {"aws:PrincipalOrgID": _ref("OrganizationId")},
+                                "ArnLike": {"aws:PrincipalArn": _sub(
+                                    "arn:${AWS::Partition}:iam::${CentralAccountId}:"
+                                    "role/${ReaperRolePattern}")}},
                         }],
                     },
                     "Policies": [{

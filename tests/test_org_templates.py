@@ -107,10 +107,12 @@ def test_the_member_role_trusts_only_the_central_reaper_of_the_organization():
     assert template["Parameters"]["MemberRoleName"]["Default"] == "monocyte-member"
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": {"Fn::Sub": (
-        "arn:${AWS::Partition}:iam::${CentralAccountId}:role/${ReaperRoleName}")}}
+        "arn:${AWS::Partition}:iam::${CentralAccountId}:root")}}
     assert trust["Action"] == "sts:AssumeRole"
-    assert trust["Condition"] == {"StringEquals": {"aws:PrincipalOrgID":
-                                                   {"Ref": "OrganizationId"}}}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}},
+        "ArnLike": {"aws:PrincipalArn": {"Fn::Sub": (
+            "arn:${AWS::Partition}:iam::${CentralAccountId}:role/${ReaperRolePattern}")}}}
 
 
 def test_the_member_role_name_follows_the_setting():
