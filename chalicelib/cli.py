@@ -173,6 +173,28 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import doctor, text
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = config.from_env()
+    regions = sorted(config.parse_regions(args.regions, "--regions")) if args.regions else None
+    try:
+        findings = doctor.check(settings, Clients(settings), regions)
+    except AwsError as error:
+        return _fail(f"doctor could not start: {error}")
+    holes = [f for f in findings if f.status == doctor.HOLE]
+    shown = findings if args.all else holes
+    print(text.table([[f.account, f.region, f.check, f.status.upper(), f.detail]
+                      for f in shown], ["ACCOUNT", "REGION", "CHECK", "STATUS", "DETAIL"]))
+    print(f"  {len(findings)} checks, {len(holes)} holes.")
+    return EXIT_FAILED if holes else 0
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
@@ -222,6 +244,13 @@ def parser() -> argparse.ArgumentParser:
                                            "verdicts"])
     template.add_argument("--table", help="the verdict table's name (verdicts)")
     template.set_defaults(func=cmd_template)
+
+    doctor = commands.add_parser(
+        "doctor", help="check forwarders and member roles in every account and region")
+    doctor.add_argument("--regions", help="comma list: check only these regions")
+    doctor.add_argument("--all", action="store_true", help="show passing checks too")
+    doctor.add_argument("--endpoint-url", help="an AWS emulator")
+    doctor.set_defaults(func=cmd_doctor)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")
