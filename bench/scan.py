@@ -18,8 +18,9 @@ What it measures:
    every bucket outside the EU gone, the EU ones untouched. A run that did not do
    that work is reported as invalid and not timed. The sides are interleaved and
    the side that goes first alternates. Median of ``--runs`` runs (5) of each.
-   Two scenarios: (A) the seeded regions only; (B) every enabled commercial region
-   (Monocyte without ``--regions``; c7n with ``-r`` for each of the same regions).
+   Scenarios: (A) the seeded regions only; (B) every enabled commercial region
+   (Monocyte without ``--regions``; c7n with ``-r`` for each of the same regions);
+   (E) A's commands on an empty account, the fixed cost of each tool.
 2. List calls: ``chalicelib.scan.scan`` in this process, report only, all seven
    types over every enabled region, with ``chalicelib.sandbox.CallLog`` counting
    every AWS call; ``report.list_calls`` against the minimum (one call per page per
@@ -132,13 +133,14 @@ class Seeder:
             self._images[region] = images[0]["ImageId"]
         return self._images[region]
 
-    def seed(self, touch: tuple[str, ...] = ()) -> dict:
-        """Reset moto and make the data. ``touch``: regions whose EC2 backend moto
-        should build now (it builds one lazily on the first call, about 35 ms), so
-        that neither side pays for moto's set-up inside its timed run."""
+    def seed(self, touch: tuple[str, ...] = (), empty: bool = False) -> dict:
+        """Reset moto and make the data (none when ``empty``). ``touch``: regions
+        whose EC2 backend moto should build now (it builds one lazily on the first
+        call, about 35 ms), so that neither side pays for moto's set-up inside its
+        timed run."""
         self.reset()
         seeded: dict[str, Any] = {"instances": {}, "buckets": {}, "objects": {}}
-        for region in SEEDED:
+        for region in () if empty else SEEDED:
             reply = self.client("ec2", region).run_instances(
                 ImageId=self.image(region), InstanceType="t3.micro",
                 MinCount=INSTANCES_PER_REGION, MaxCount=INSTANCES_PER_REGION)
@@ -230,8 +232,8 @@ class Side:
 
 
 def run_one(side: Side, seeder: Seeder, env: dict, touch: tuple[str, ...],
-            log_path: pathlib.Path) -> dict:
-    seeded = seeder.seed(touch)
+            log_path: pathlib.Path, empty: bool = False) -> dict:
+    seeded = seeder.seed(touch, empty)
     if side.fresh:
         shutil.rmtree(side.fresh, ignore_errors=True)
     time.sleep(0.1)  # moto's request log catches up
@@ -266,18 +268,19 @@ def run_one(side: Side, seeder: Seeder, env: dict, touch: tuple[str, ...],
 
 
 def side_by_side(sides: list[Side], seeder: Seeder, env: dict, runs: int,
-                 touch: tuple[str, ...], log_path: pathlib.Path, warm_up: bool) -> dict:
+                 touch: tuple[str, ...], log_path: pathlib.Path, warm_up: bool,
+                 empty: bool = False) -> dict:
     results: dict[str, dict[str, Any]] = {s.name: {"runs": []} for s in sides}
     if warm_up:  # untimed: bytecode caches written, files in the page cache
         for side in sides:
-            run = run_one(side, seeder, env, touch, log_path)
+            run = run_one(side, seeder, env, touch, log_path, empty)
             results[side.name]["warm_up"] = run
             if not run["valid"]:
                 print(f"  WARNING: {side.name} warm-up run invalid: {run['problems']}",
                       file=sys.stderr)
     for n in range(runs):
         for side in (sides if n % 2 == 0 else sides[::-1]):
-            run = run_one(side, seeder, env, touch, log_path)
+            run = run_one(side, seeder, env, touch, log_path, empty)
             results[side.name]["runs"].append(run)
             state = (f"{run['seconds']:.2f} s (CPU {run['cpu_seconds']:.2f} s)"
                      if run["valid"] else "INVALID")
@@ -297,7 +300,7 @@ def side_by_side(sides: list[Side], seeder: Seeder, env: dict, runs: int,
     if "c7n" in results and results["c7n"]["valid_runs"] and results["monocyte"]["valid_runs"]:
         out["ratio_c7n_over_monocyte"] = (results["c7n"]["median_s"]
                                           / results["monocyte"]["median_s"])
-        out["target_met"] = out["ratio_c7n_over_monocyte"] >= TARGET_RATIO
+        out["target_met"] = out["ratio_c7n_over_monocyte"] >= TARGET_RATIO  # A, B
         out["cpu_ratio_c7n_over_monocyte"] = (results["c7n"]["median_cpu_s"]
                                               / results["monocyte"]["median_cpu_s"])
     return out
@@ -419,10 +422,13 @@ def report(results: dict) -> None:
         print(table(rows, ["side", "valid runs", "median s", "min s", "max s",
                            "median CPU s", "HTTP requests"]))
         if "ratio_c7n_over_monocyte" in scenario:
-            met = "met" if scenario["target_met"] else "NOT met"
+            target = " (no target: nothing to kill)"
+            if "target_met" in scenario:
+                met = "met" if scenario["target_met"] else "NOT met"
+                target = f" (target >= {TARGET_RATIO:.0f}): {met}"
             print(f"  ratio c7n / Monocyte, wall clock: "
-                  f"{scenario['ratio_c7n_over_monocyte']:.1f} (target >= {TARGET_RATIO:.0f}): "
-                  f"{met}; CPU: {scenario['cpu_ratio_c7n_over_monocyte']:.1f}")
+                  f"{scenario['ratio_c7n_over_monocyte']:.1f}{target}; "
+                  f"CPU: {scenario['cpu_ratio_c7n_over_monocyte']:.1f}")
         elif results["peer_status"] != "measured":
             print(f"  no ratio, the peer was not measured: {results['peer_status']}")
         else:
@@ -455,6 +461,11 @@ def report(results: dict) -> None:
     print("  " + ", ".join(f"{op} {n}" for op, n in kc["calls_by_operation"].items()))
 
 
+def _shown(path: pathlib.Path) -> pathlib.Path:
+    path = path.resolve()
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5,
@@ -485,7 +496,7 @@ def main() -> int:
             moto_server(server_log) as url:
         os.environ.update(FAKE_ENV, AWS_ENDPOINT_URL=url)
         env = child_env(url)
-        print(f"moto's server on {url} (log: {server_log.relative_to(ROOT)})", flush=True)
+        print(f"moto's server on {url} (log: {_shown(server_log)})", flush=True)
         seeder = Seeder(url)
         everywhere = seeder.enabled_commercial()
         from chalicelib.config import EU_REGIONS
@@ -503,16 +514,21 @@ def main() -> int:
             ("B", f"Every enabled commercial region: {len(everywhere)}, "
                   f"{len(everywhere_outside)} outside the EU (same data)",
              None, everywhere_outside, tuple(everywhere)),
+            ("E", "Empty account, scenario A's commands: the fixed cost of each tool "
+                  "(start-up, policy load, the list calls, nothing to kill)",
+             list(SEEDED), list(NON_EU), ()),
         ]
         for n, (key, title, ours_regions, their_regions, touch) in enumerate(plans):
-            print(f"{n + 1}/3 {title}, {args.runs} runs each ...", flush=True)
+            print(f"{n + 1}/4 {title}, {args.runs} runs each ...", flush=True)
             sides = [Side("monocyte", monocyte_command(ours_regions), ROOT)]
             if peer:
                 assert "us-east-1" in their_regions  # where the S3 policy runs
                 sides.append(Side("c7n", c7n_command(out_dir, policy, their_regions),
                                   pathlib.Path(tmp), fresh=out_dir))
             scenario = side_by_side(sides, seeder, env, args.runs, touch, server_log,
-                                    warm_up=(n == 0))
+                                    warm_up=(n == 0), empty=(key == "E"))
+            if key == "E":  # the target is about the kill, not the fixed cost
+                scenario.pop("target_met", None)
             scenario.update(title=title, monocyte_command=sides[0].command,
                             c7n_command=sides[1].command if peer else None,
                             c7n_regions=their_regions)
@@ -521,7 +537,7 @@ def main() -> int:
                 print(f"  WARNING: Monocyte scanned {said} regions, c7n was given "
                       f"{len(their_regions)}", file=sys.stderr)
             scenarios[key] = scenario
-        print("3/3 list calls, and the calls of one kill ...", flush=True)
+        print("4/4 list calls, and the calls of one kill ...", flush=True)
         calls = list_calls(seeder, tuple(everywhere))
         killing = kill_calls(seeder, server_log)
     results = {"machine": machine(peer_version), "runs": args.runs,
@@ -539,9 +555,7 @@ def main() -> int:
                        "so these figures are mostly each tool's own work, not AWS latency."}
     report(results)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    shown = (args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT)
-             else args.output)
-    print(f"\nWritten: {shown} ({results['bench_seconds']} s)")
+    print(f"\nWritten: {_shown(args.output)} ({results['bench_seconds']} s)")
     return 0
 
 

@@ -11,6 +11,7 @@ from chalice.app import CloudWatchEvent
 from chalicelib import config, log, reaper
 from chalicelib.aws import Clients
 from chalicelib.errors import ConfigError
+from chalicelib.templates import SCAN_QUEUE  # the central template's queue
 
 
 class RawEvent(CloudWatchEvent):
@@ -70,13 +71,9 @@ def scan_schedule() -> str:
     return os.environ.get("MONOCYTE_SCAN_SCHEDULE", "").strip() or "cron(0 2 * * ? *)"
 
 
-SCAN_QUEUE = "monocyte-scan"
-
-
 def summary_schedule() -> str:
     """When the summary of a queued scan is sent: two hours after it starts."""
     return os.environ.get("MONOCYTE_SUMMARY_SCHEDULE", "").strip() or "cron(0 4 * * ? *)"
-  # the queue of the central template
 
 
 def nightly_scan() -> dict:

@@ -108,13 +108,26 @@ def test_nightly_scan_runs_at_two_utc_by_default():
     assert handler.schedule_expression == "cron(0 2 * * ? *)"
 
 
-def test_nightly_scan_kills_in_the_account_it_runs_in(aws, trail, lambda_client):
+def test_nightly_scan_fans_out_and_scan_unit_kills(aws, trail, lambda_client):
+    import boto3
+
+    sqs = boto3.client("sqs", "eu-central-1")
+    sqs.create_queue(QueueName="monocyte-scan-dlq")
+    url = sqs.create_queue(QueueName="monocyte-scan")["QueueUrl"]
     create, exists = KINDS["AWS::DynamoDB::Table"]
     outside, inside = create(trail, "us-east-1"), create(trail, "eu-central-1")
     scheduled = lambda_client.events.generate_cw_event(
         source="aws.events", detail_type="Scheduled Event", detail={},
         resources=["arn:aws:events:eu-central-1:123456789012:rule/nightly"])
-    response = lambda_client.lambda_.invoke("nightly_scan", scheduled)
-    assert response.payload["ok"] is True
+    queued = lambda_client.lambda_.invoke("nightly_scan", scheduled).payload
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
+        bodies += [m["Body"] for m in batch]
+    assert len(bodies) == queued["queued"]
+    units = [b for b in bodies if '"us-east-1"' in b or '"(account)"' in b]
+    assert len(units) == 2  # us-east-1, and the account's per-account unit
+    message = lambda_client.events.generate_sqs_event(message_bodies=units,
+                                                      queue_name="monocyte-scan")
+    lambda_client.lambda_.invoke("scan_unit", message)
     assert not exists("us-east-1", outside)
     assert exists("eu-central-1", inside)
