@@ -408,7 +408,9 @@ def report(results: dict) -> None:
     m = results["machine"]
     print(f"\nMachine: {m['nproc']} CPUs, Python {m['python']}, boto3 {m['boto3']}, "
           f"moto {m['moto']}, c7n {m['c7n'] or 'not measured'}; runs={results['runs']} "
-          "of each side (medians of the valid ones), interleaved")
+          "of each side (medians of the valid ones), interleaved; load average "
+          f"{results['load_average_1_5_15']['start'][0]:.1f} at the start, "
+          f"{results['load_average_1_5_15']['end'][0]:.1f} at the end")
     for key, scenario in results["scenarios"].items():
         print(f"\n{key}. {scenario['title']}")
         rows = []
@@ -479,6 +481,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     started = time.perf_counter()
+    load_before = os.getloadavg()
     if args.no_peer:
         peer, peer_status = None, "skipped (--no-peer)"
     else:
@@ -551,6 +554,10 @@ def main() -> int:
                "c7n_policy": policy_text, "scenarios": scenarios, "list_calls": calls,
                "kill_calls": killing,
                "bench_seconds": round(time.perf_counter() - started, 1),
+               # Other work on the machine shows here: this benchmark alone keeps
+               # about 2 CPUs busy (the tool and moto's server).
+               "load_average_1_5_15": {"start": [round(x, 2) for x in load_before],
+                                       "end": [round(x, 2) for x in os.getloadavg()]},
                "note": "moto's server runs on 127.0.0.1: an AWS call costs ~2 ms here, "
                        "so these figures are mostly each tool's own work, not AWS latency."}
     report(results)

@@ -129,16 +129,28 @@ def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
     if not (account and _ACCOUNT.fullmatch(account)):
         return [], [f"{event.name}: no 12-digit account in the event ({account!r})"]
     for rtype, create in registry.claims(event.event_source, event.event_name):
-        region = create.region(event.raw) if create.region else event.aws_region
-        if region not in known_regions():
-            problems.append(f"{rtype.cfn_type}: cannot place the resource "
-                            f"(region {region!r} is not a known region)")
-            continue
-        ids = _ids(create.compiled.search(event.raw))
-        if not ids:
+        pairs = _placed(create, event)
+        if not pairs:
             problems.append(f"{rtype.cfn_type}: no identifier at {create.ids}")
-            continue
-        for resource_id in dict.fromkeys(ids):
+        for resource_id, region in pairs:
+            if region not in known_regions():
+                problems.append(f"{rtype.cfn_type}: cannot place {resource_id!r} "
+                                f"(region {region!r} is not a known region)")
+                continue
             found.append(Target(rtype.cfn_type, resource_id, region, account,
                                 event.name, event.user_arn, event.event_time))
     return found, problems
+
+
+def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple[str, Any]]:
+    """Every (id, region) the event created, in order, without repeats."""
+    if create.place:
+        try:
+            placed = list(create.place(event.raw) or [])
+        except (TypeError, KeyError, AttributeError, ValueError):
+            placed = []  # a hostile or truncated record: reported as unplaced
+        pairs = [(i, r) for i, r in placed if _ids(i) == [i]]
+    else:
+        region = create.region(event.raw) if create.region else event.aws_region
+        pairs = [(i, region) for i in _ids(create.compiled.search(event.raw))]
+    return list(dict.fromkeys(pairs))

@@ -157,6 +157,8 @@ def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
     if live.protected and not settings.force:
         return Outcome.of(target, SPARED, "protection is on and MONOCYTE_FORCE is off")
     try:
+        if live.delete_region:
+            client = clients.client(rtype.service, live.delete_region, target.account)
         with aws_errors(**codes):
             notes = rtype.delete(client, target.id, live, settings.force)
     except NotFound:

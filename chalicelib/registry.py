@@ -39,6 +39,9 @@ class Live:
     protected: bool = False
     created: str | None = None
     facts: dict = dataclasses.field(default_factory=dict)
+    # Where the delete call must be made, when not where the resource lives: a
+    # replica is removed through its primary (a secret's, a global table's).
+    delete_region: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,12 +52,15 @@ class CreateEvent:
     with ``detail.``) giving the identifier the delete call takes, or a list of them.
     ``region`` optionally places the resource from the event when it does not live
     in ``detail.awsRegion``; it returns None when it cannot tell.
+    ``place`` replaces both for calls that create in several regions at once (replica
+    regions): it returns every (id, region) pair the event created.
     """
 
     source: str
     name: str
     ids: str
     region: Callable[[dict], str | None] | None = None
+    place: Callable[[dict], list[tuple[str, str]]] | None = None
 
     @functools.cached_property
     def compiled(self) -> jmespath.parser.ParsedResult:
@@ -125,9 +131,15 @@ class ResourceType:
 
 
 def _modules() -> Iterable[Any]:
-    from chalicelib.resources import cloudformation, dynamodb, ec2, rds, s3
+    """Every module under chalicelib/resources/, in name order: adding a service is
+    adding its module, nothing else."""
+    import importlib
+    import pkgutil
 
-    return (ec2, cloudformation, rds, dynamodb, s3)
+    from chalicelib import resources
+
+    names = sorted(m.name for m in pkgutil.iter_modules(resources.__path__))
+    return [importlib.import_module(f"chalicelib.resources.{name}") for name in names]
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,9 +1,5 @@
-"""How a team creates each resource type in moto, and how a test asks if it still exists.
-
-One entry per registered type: ``create(trail, region) -> id`` makes the resource
-the way a team would (the trail keeps the CloudTrail event); ``exists(region, id)``
-asks moto directly, not through Monocyte's code.
-"""
+"""The seven original types: EC2 instances and volumes, stacks, RDS instances and
+snapshots, DynamoDB tables, S3 buckets (see kinds/__init__.py for the contract)."""
 from __future__ import annotations
 
 import uuid
