@@ -50,6 +50,12 @@ _ACTION_OF_OPERATION = {
 
 
 def actions_of(service_prefix: str, operation: str) -> tuple[str, ...]:
-    """The IAM actions an API call needs (``ec2``, ``TerminateInstances``)."""
+    """The IAM actions an API call needs (``ec2``, ``TerminateInstances``). A service
+    module whose IAM names differ from its operations declares ``IAM_NAMES`` the way
+    ``_ACTION_OF_OPERATION`` is written."""
+    for module in registry.modules():
+        names = getattr(module, "IAM_NAMES", {})
+        if (service_prefix, operation) in names:
+            return names[(service_prefix, operation)]
     return _ACTION_OF_OPERATION.get((service_prefix, operation),
                                     (f"{service_prefix}:{operation}",))

@@ -130,7 +130,8 @@ class ResourceType:
     protected: tuple[str, ...] = ()
 
 
-def _modules() -> Iterable[Any]:
+@functools.lru_cache(maxsize=1)
+def modules() -> tuple[Any, ...]:
     """Every module under chalicelib/resources/, in name order: adding a service is
     adding its module, nothing else."""
     import importlib
@@ -139,12 +140,12 @@ def _modules() -> Iterable[Any]:
     from chalicelib import resources
 
     names = sorted(m.name for m in pkgutil.iter_modules(resources.__path__))
-    return [importlib.import_module(f"chalicelib.resources.{name}") for name in names]
+    return tuple(importlib.import_module(f"chalicelib.resources.{name}") for name in names)
 
 
 @functools.lru_cache(maxsize=1)
 def all_types() -> tuple[ResourceType, ...]:
-    return tuple(t for module in _modules() for t in module.TYPES)
+    return tuple(t for module in modules() for t in module.TYPES)
 
 
 @functools.lru_cache(maxsize=1)
