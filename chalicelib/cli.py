@@ -195,6 +195,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if holes else 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from chalicelib import coverage, text
+
+    services = coverage.measure()
+    total = coverage.totals(services)
+    if args.json:
+        print(json.dumps({"total": total, "services": [s.to_dict() for s in services]},
+                         indent=2))
+        return 0
+    shown = services if args.all else [s for s in services if s.handled]
+    shown.sort(key=lambda s: (-len(s.handled), s.service))
+    print(text.table([[s.service, str(len(s.handled)), str(len(s.operations)),
+                       f"{s.percent:.0f}%", ", ".join(s.handled)] for s in shown],
+                     ["SERVICE", "HANDLED", "CREATE OPS", "SHARE", "HANDLED OPERATIONS"]))
+    print(f"  Overall: {total['handled']} of {total['operations']} create-style operations "
+          f"({total['percent']}%) in {total['services_watched']} of {total['services']} "
+          "regional services with such operations.")
+    return 0
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
@@ -251,6 +271,12 @@ def parser() -> argparse.ArgumentParser:
     doctor.add_argument("--all", action="store_true", help="show passing checks too")
     doctor.add_argument("--endpoint-url", help="an AWS emulator")
     doctor.set_defaults(func=cmd_doctor)
+
+    cover = commands.add_parser(
+        "coverage", help="which create-style operations of botocore's models are handled")
+    cover.add_argument("--all", action="store_true", help="list unwatched services too")
+    cover.add_argument("--json", action="store_true")
+    cover.set_defaults(func=cmd_coverage)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")
