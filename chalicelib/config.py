@@ -56,6 +56,9 @@ class Settings:
     accounts: tuple[str, ...] = ()
     organization_role: str | None = None
     scan_queue: str | None = None
+    exemptions: tuple = ()  # of chalicelib.exemptions.Exemption
+    exemptions_error: str | None = None  # the list is broken: report-only until fixed
+    exemptions_parameter: str | None = None
 
     def account_name(self, account: str) -> str | None:
         return dict(self.account_names).get(account)
@@ -146,7 +149,19 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         # Never echo the URL itself: it is the secret.
         raise ConfigError("MONOCYTE_SLACK_WEBHOOK_URL must be an https:// URL")
     patterns = BUILTIN_PROTECTED + tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
+    exemptions, exemptions_error = (), None
+    exemptions_file = env.get("MONOCYTE_EXEMPTIONS_FILE", "").strip()
+    if exemptions_file:
+        from chalicelib.exemptions import read_file
+
+        try:
+            exemptions = read_file(exemptions_file)
+        except ConfigError as error:
+            exemptions_error = str(error)
     return Settings(
+        exemptions=exemptions,
+        exemptions_error=exemptions_error,
+        exemptions_parameter=env.get("MONOCYTE_EXEMPTIONS_PARAMETER", "").strip() or None,
         allowed_regions=allowed,
         dry_run=_bool(env, "MONOCYTE_DRY_RUN", True),
         force=_bool(env, "MONOCYTE_FORCE", True),
@@ -173,4 +188,5 @@ def describe(settings: Settings) -> dict:
     data = dataclasses.asdict(settings)
     data["allowed_regions"] = sorted(settings.allowed_regions)
     data["slack_webhook_url"] = "(set)" if settings.slack_webhook_url else None
+    data["exemptions"] = len(settings.exemptions)
     return data

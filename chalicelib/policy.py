@@ -1,6 +1,7 @@
 """Step 3 of the decision, offline: is a target killed or spared, and why."""
 from __future__ import annotations
 
+import datetime
 import fnmatch
 
 from chalicelib.config import Settings
@@ -27,11 +28,25 @@ def protection(target: Target, settings: Settings) -> str | None:
     return None
 
 
-def judge(target: Target, settings: Settings) -> tuple[str, str]:
-    """(decision, reason) for a target, from the settings alone."""
+def judge(target: Target, settings: Settings,
+          today: datetime.date | None = None) -> tuple[str, str]:
+    """(decision, reason) for a target, from the settings (and the allowlist they
+    carry) alone."""
     if settings.allows(target.region):
         return SPARE, f"region {target.region} is allowed"
     pattern = protection(target, settings)
     if pattern:
         return SPARE, f"protected by pattern {pattern!r}"
-    return KILL, f"region {target.region} is not allowed"
+    today = today or datetime.datetime.now(datetime.timezone.utc).date()
+    names = _names(target)
+    matching = [e for e in settings.exemptions
+                if e.matches(target.type, target.account, target.region, names)]
+    active = [e for e in matching if e.expires >= today]
+    if active:
+        return SPARE, f"exempt: {active[0].describe()}"
+    reason = f"region {target.region} is not allowed"
+    if matching:
+        expired = max(matching, key=lambda e: e.expires)
+        reason += f"; its exemption expired on {expired.expires.isoformat()}: {expired.reason} " \
+                  f"(owner {expired.owner})"
+    return KILL, reason

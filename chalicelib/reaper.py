@@ -151,9 +151,11 @@ def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
         where = "an allowed" if settings.allows(live.region) else "another"
         return Outcome.of(target, SPARED, f"lives in {live.region}, {where} region than "
                                           f"{target.region} claimed; left to the scan")
-    if settings.dry_run:
+    if settings.dry_run or settings.exemptions_error:
         note = ["protection is on and would be disabled"] if live.protected else []
-        return Outcome.of(target, WOULD_KILL, reason + " (dry run)", notes=note, dry_run=True)
+        why = " (dry run)" if settings.dry_run else (
+            f" (REPORT-ONLY until the exemptions list is fixed: {settings.exemptions_error})")
+        return Outcome.of(target, WOULD_KILL, reason + why, notes=note, dry_run=True)
     if live.protected and not settings.force:
         return Outcome.of(target, SPARED, "protection is on and MONOCYTE_FORCE is off")
     try:

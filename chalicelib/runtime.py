@@ -42,8 +42,18 @@ def settings() -> config.Settings:
         # One clear line, then refuse to run: nothing is touched with bad settings.
         log.emit("config-error", logging.ERROR, reason=str(error))
         raise
+    built = _with_exemptions(built)
     log.emit("settings", **config.describe(built))
+    if built.exemptions_error:
+        log.emit("exemptions-broken", logging.ERROR, reason=built.exemptions_error,
+                 effect="report-only: nothing is deleted until the list is fixed")
     return built
+
+
+def _with_exemptions(built: config.Settings) -> config.Settings:
+    from chalicelib.exemptions import with_parameter
+
+    return with_parameter(built, Clients(built))
 
 
 @functools.lru_cache(maxsize=1)
