@@ -66,8 +66,11 @@ def measure() -> list[ServiceCoverage]:
         if service in GLOBAL_SERVICES or prefix in global_prefixes and service != "s3":
             continue  # S3's endpoint is global, its buckets are not
         operations = sorted(op for op in model["operations"] if is_create(op))
+        # CloudTrail's eventSource is usually the endpoint prefix, sometimes the signing
+        # name (SageMaker: endpoint api.sagemaker, events from sagemaker.amazonaws.com).
+        names = {prefix, model["metadata"].get("signingName", prefix), service}
         if operations:
-            handled = [op for op in operations if (prefix, op) in claimed]
+            handled = [op for op in operations if any((n, op) in claimed for n in names)]
             found.append(ServiceCoverage(service, operations, handled))
     return found
 
