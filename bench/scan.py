@@ -367,7 +367,10 @@ def list_calls(seeder: Seeder, touch: tuple[str, ...]) -> dict:
             "minimum_list_calls": minimum, "minimum_per_type": per_type,
             "list_calls": report.list_calls,
             "ratio_to_minimum": report.list_calls / minimum if minimum else None,
-            "target_met": bool(minimum) and report.list_calls / minimum <= TARGET_LIST_RATIO,
+            # A failed unit may have made fewer calls than it should: no verdict then.
+            "valid": not report.failures,
+            "target_met": (bool(minimum) and report.list_calls / minimum <= TARGET_LIST_RATIO
+                           if not report.failures else None),
             "all_calls": len(log.calls),
             "non_list_calls": len(log.calls) - report.list_calls,
             "calls_by_operation": dict(sorted(operations.items())),
@@ -452,8 +455,10 @@ def report(results: dict) -> None:
             print(f"  WARNING, {label}: {len(lc['failures'])} units failed: "
                   f"{lc['failures'][:3]}")
     worst = max(lc["ratio_to_minimum"] for lc in results["list_calls"].values())
+    valid = all(lc["valid"] for lc in results["list_calls"].values())
     print(f"  list calls / minimum: at most {worst:.2f} (target <= {TARGET_LIST_RATIO:.2f}): "
-          + ("met" if worst <= TARGET_LIST_RATIO else "NOT met"))
+          + ("INVALID, units failed" if not valid else
+             "met" if worst <= TARGET_LIST_RATIO else "NOT met"))
 
     kc = results["kill_calls"]
     print(f"\nD. Monocyte's AWS calls in scenario A's kill (in process): {kc['calls']} calls "
