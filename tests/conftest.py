@@ -49,3 +49,23 @@ def trail():
     from chalicelib.sandbox import Trail
 
     return Trail()
+
+
+@pytest.fixture
+def moto_types(monkeypatch):
+    """The registry narrowed to the types moto can make (tests/kinds KINDS), for tests
+    that scan everything in moto: a type moto does not implement (STUBBED) would be
+    a failed unit there, not a finding."""
+    from chalicelib import registry
+    from kinds import KINDS
+
+    every = registry.all_types()
+    caches = (registry._by_type, registry._by_event)
+    for cache in caches:
+        cache.cache_clear()
+    monkeypatch.setattr(registry, "all_types",
+                        lambda: tuple(t for t in every if t.cfn_type in KINDS))
+    yield
+    monkeypatch.undo()
+    for cache in caches:
+        cache.cache_clear()

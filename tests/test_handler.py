@@ -108,7 +108,7 @@ def test_nightly_scan_runs_at_two_utc_by_default():
     assert handler.schedule_expression == "cron(0 2 * * ? *)"
 
 
-def test_nightly_scan_fans_out_and_scan_unit_kills(aws, trail, lambda_client):
+def test_nightly_scan_fans_out_and_scan_unit_kills(aws, trail, lambda_client, moto_types):
     import boto3
 
     sqs = boto3.client("sqs", "eu-central-1")

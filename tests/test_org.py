@@ -77,7 +77,7 @@ def test_an_event_from_a_member_account_kills_there_through_the_member_role(
         assert table_exists(account, HOME, "orders")
 
 
-def test_the_fan_out_scan_cleans_every_member_account(aws, members_settings):
+def test_the_fan_out_scan_cleans_every_member_account(aws, members_settings, moto_types):
     sqs = boto3.client("sqs", HOME)
     sqs.create_queue(QueueName="monocyte-scan-dlq")
     url = sqs.create_queue(QueueName="monocyte-scan")["QueueUrl"]

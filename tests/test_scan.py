@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib import aws, cli, reaper, registry, sandbox, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
-from kinds import KINDS
+from kinds import KINDS, PAGES
 
 NON_EU = ("us-east-1", "ap-southeast-1", "eu-west-2")
 EU = ("eu-central-1", "eu-west-1")
@@ -25,7 +25,7 @@ def server():
 
 
 @pytest.fixture
-def moto(server):
+def moto(server, moto_types):
     """A fresh, empty emulator (moto builds a region's EC2 in about a second, so
     tests scan only the regions they need)."""
     urllib.request.urlopen(urllib.request.Request(f"{server}/moto-api/reset", method="POST"))
@@ -151,26 +151,16 @@ def test_more_resources_than_one_page_are_all_killed(cfn_type, moto):
     assert [exists("us-east-1", i) for i in made] == [False] * 7
 
 
-# One item per page, in each list call's real response shape.
-PAGES = {
-    "AWS::EC2::Instance": lambda n: {"Reservations": [{"Instances": [{"InstanceId": n}]}]},
-    "AWS::EC2::Volume": lambda n: {"Volumes": [{"VolumeId": n, "Attachments": []}]},
-    "AWS::CloudFormation::Stack": lambda n: {"StackSummaries": [{
-        "StackId": n, "StackName": "s", "CreationTime": "2026-01-01T00:00:00Z",
-        "StackStatus": "CREATE_COMPLETE"}]},
-    "AWS::RDS::DBInstance": lambda n: {"DBInstances": [{"DBInstanceIdentifier": n}]},
-    "AWS::RDS::DBSnapshot": lambda n: {"DBSnapshots": [{"DBSnapshotIdentifier": n}]},
-    "AWS::DynamoDB::Table": lambda n: {"TableNames": [n]},
-    "AWS::S3::Bucket": lambda n: {"Buckets": [{"Name": n, "BucketRegion": "us-west-2"}]},
-}
-
-
 class _OneClient:
     def __init__(self, client):
         self._client = client
 
     def client(self, *args, **kwargs):
         return self._client
+
+
+def test_every_type_has_a_page_of_its_list_call():
+    assert sorted(PAGES) == sorted(t.cfn_type for t in registry.all_types())
 
 
 @pytest.mark.parametrize("cfn_type", sorted(PAGES))

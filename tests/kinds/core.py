@@ -148,3 +148,17 @@ KINDS = {
     "AWS::DynamoDB::Table": (create_table, table_exists),
     "AWS::S3::Bucket": (create_bucket, bucket_exists),
 }
+
+
+# One item per page of each list call, in its real response shape (test_scan).
+PAGES = {
+    "AWS::EC2::Instance": lambda n: {"Reservations": [{"Instances": [{"InstanceId": n}]}]},
+    "AWS::EC2::Volume": lambda n: {"Volumes": [{"VolumeId": n, "Attachments": []}]},
+    "AWS::CloudFormation::Stack": lambda n: {"StackSummaries": [{
+        "StackId": n, "StackName": "s", "CreationTime": "2026-01-01T00:00:00Z",
+        "StackStatus": "CREATE_COMPLETE"}]},
+    "AWS::RDS::DBInstance": lambda n: {"DBInstances": [{"DBInstanceIdentifier": n}]},
+    "AWS::RDS::DBSnapshot": lambda n: {"DBSnapshots": [{"DBSnapshotIdentifier": n}]},
+    "AWS::DynamoDB::Table": lambda n: {"TableNames": [n]},
+    "AWS::S3::Bucket": lambda n: {"Buckets": [{"Name": n, "BucketRegion": "us-west-2"}]},
+}
