@@ -49,11 +49,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run_demo(verbose=args.verbose)
 
 
-def _progress(done: int, total: int) -> None:
+def _progress(phase: str, done: int, total: int) -> None:
     width = 30
     filled = width * done // max(total, 1)
     end = "\n" if done == total else ""
-    print(f"\rscanning [{'#' * filled}{'.' * (width - filled)}] {done}/{total} units",
+    what = "units" if phase == "listing" else "resources"
+    print(f"\r{phase:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}",
           end=end, file=sys.stderr, flush=True)
 
 
@@ -103,11 +104,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
         sink = verdicts.build(settings, clients)
         from chalicelib import fleet
 
+        from chalicelib import breaker
+
+        fuse = breaker.build(settings, clients, alert=sink.alert)
         report = scan.scan(settings, clients, regions, types, progress, sink,
-                           accounts=fleet.accounts(settings, clients))
+                           accounts=fleet.accounts(settings, clients), breaker=fuse)
     except AwsError as error:
         return _fail(f"scan could not start: {error}")
     sink.summary(report)
+    if fuse and not settings.dry_run and fuse.open_reason():
+        print(f"monocyte: REPORT-ONLY, the blast-radius breaker is open: "
+              f"{fuse.open_reason()}. Raise MONOCYTE_BREAKER_LIMIT (and "
+              "MONOCYTE_BREAKER_ACCOUNT_LIMIT) for a deliberate clean-up.", file=sys.stderr)
     if args.json:
         for outcome in report.outcomes:
             print(json.dumps(outcome.to_dict()))
@@ -123,7 +131,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for outcome in report.outcomes:
             if outcome.action == "failed":
                 print(f"FAILED {outcome.region} {outcome.type} {outcome.id}: {outcome.reason}")
-    return 0 if report.ok else EXIT_FAILED
+    held = bool(fuse and fuse.open_reason() and not settings.dry_run)
+    return 0 if report.ok and not held else EXIT_FAILED
 
 
 def _since(raw: str):
@@ -222,6 +231,37 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_breaker(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import breaker
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = config.from_env()
+    if not settings.breaker_limit:
+        return _fail("the breaker is off (MONOCYTE_BREAKER_LIMIT=0)")
+    if not settings.audit_table:
+        return _fail("no shared breaker: set MONOCYTE_AUDIT_TABLE to the verdict table "
+                     "the deployed reaper uses")
+    built = breaker.build(settings, Clients(settings))
+    try:
+        if args.action == "reset":
+            before = built.open_reason()
+            built.reset()
+            print(f"breaker reset (it was {'open: ' + before if before else 'closed'}); "
+                  "kills go ahead again")
+            return 0
+        status = built.status()
+    except AwsError as error:
+        return _fail(f"cannot read the breaker in {settings.audit_table!r}: {error}")
+    print(f"breaker: {'OPEN: ' + status['open'] if status['open'] else 'closed'}")
+    print(f"  kills this window: {status['kills']} overall (limit {status['limit']}); "
+          f"at most {status['account_limit']} per account; window {status['window']} s")
+    return EXIT_FAILED if status["open"] else 0
+
+
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
@@ -284,6 +324,12 @@ def parser() -> argparse.ArgumentParser:
     cover.add_argument("--all", action="store_true", help="list unwatched services too")
     cover.add_argument("--json", action="store_true")
     cover.set_defaults(func=cmd_coverage)
+
+    fuse = commands.add_parser(
+        "breaker", help="the blast-radius breaker: is it open, and reset it after a look")
+    fuse.add_argument("action", choices=["status", "reset"])
+    fuse.add_argument("--endpoint-url", help="an AWS emulator")
+    fuse.set_defaults(func=cmd_breaker)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")

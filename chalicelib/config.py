@@ -59,6 +59,10 @@ class Settings:
     exemptions: tuple = ()  # of chalicelib.exemptions.Exemption
     exemptions_error: str | None = None  # the list is broken: report-only until fixed
     exemptions_parameter: str | None = None
+    breaker_limit: int = 0  # 0: no breaker
+    breaker_account_limit: int = 0
+    breaker_window_seconds: int = 3600
+    breaker_reset: str | None = None  # a new value resets the breaker once
 
     def account_name(self, account: str) -> str | None:
         return dict(self.account_names).get(account)
@@ -180,6 +184,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         accounts=_accounts(env.get("MONOCYTE_ACCOUNTS", "")),
         organization_role=_role_arn(env, "MONOCYTE_ORGANIZATION_ROLE"),
         scan_queue=env.get("MONOCYTE_SCAN_QUEUE", "").strip() or None,
+        breaker_limit=_int(env, "MONOCYTE_BREAKER_LIMIT", 100, 0, 100000),
+        breaker_account_limit=_int(env, "MONOCYTE_BREAKER_ACCOUNT_LIMIT", 50, 1, 100000),
+        breaker_window_seconds=_int(env, "MONOCYTE_BREAKER_WINDOW_SECONDS", 3600, 60, 604800),
+        breaker_reset=env.get("MONOCYTE_BREAKER_RESET", "").strip() or None,
     )
 
 

@@ -87,7 +87,8 @@ def parse(body: str) -> tuple[str, str]:
 
 
 def run_message(body: str, settings: Settings, clients: Clients,
-                verdicts: Callable[[Outcome], None] | None = None) -> scan.Report:
+                verdicts: Callable[[Outcome], None] | None = None,
+                breaker: Any = None) -> scan.Report:
     """Scan the unit a message names. Raises UnitFailed when any of it failed, so that
     SQS retries the message and finally dead-letters it."""
     account, region = parse(body)
@@ -99,7 +100,7 @@ def run_message(body: str, settings: Settings, clients: Clients,
         types = [t for t in registry.all_types() if not t.listing.per_account]
         units = scan.plan(account, [region], types, clients)
     keep = set(scan.known_regions()) - settings.allowed_regions
-    scan.run_units(units, keep, settings, clients, report, verdicts=verdicts)
+    scan.run_units(units, keep, settings, clients, report, verdicts=verdicts, breaker=breaker)
     if report.failures:
         raise UnitFailed("; ".join(f"{f.unit.region} {f.unit.type}: {f.reason}"
                                    for f in report.failures))
@@ -142,11 +143,11 @@ def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
 
 
 def handle_sqs(records: Any, settings: Settings, clients: Clients,
-               verdicts: Callable[[Outcome], None] | None) -> None:
+               verdicts: Callable[[Outcome], None] | None, breaker: Any = None) -> None:
     """The body of ``scan_unit``: a malformed message is logged and dropped (retrying
     it cannot help); a failed unit raises for SQS to retry."""
     for record in records:
         try:
-            run_message(record.body, settings, clients, verdicts)
+            run_message(record.body, settings, clients, verdicts, breaker)
         except EventError as error:
             log.emit("malformed", logging.WARNING, reason=str(error))

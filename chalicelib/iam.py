@@ -18,8 +18,10 @@ def reaper_policy() -> dict:
         "Statement": [
             {"Sid": "Logs", "Effect": "Allow", "Action": list(_LOGS),
              "Resource": "arn:*:logs:*:*:*"},
+            # The verdict log, and the breaker's counters in the same table.
             {"Sid": "VerdictLog", "Effect": "Allow",
-             "Action": ["dynamodb:PutItem", "dynamodb:Query"],
+             "Action": ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+                        "dynamodb:GetItem", "dynamodb:DeleteItem"],
              "Resource": "arn:*:dynamodb:*:*:table/monocyte-verdicts*"},
             {"Sid": "SlackWebhook", "Effect": "Allow", "Action": ["ssm:GetParameter"],
              "Resource": "arn:*:ssm:*:*:parameter/monocyte/*"},

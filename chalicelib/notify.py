@@ -153,6 +153,16 @@ def summary_message(report: Any, dry_run: bool) -> dict:
     return {"text": title, "blocks": blocks}
 
 
+def breaker_message(reason: str) -> dict:
+    """The one alert when the blast-radius breaker opens."""
+    title = "Monocyte is REPORT-ONLY: the blast-radius breaker is open"
+    text = (f"{reason}. No more deletes until an operator has looked: "
+            "`monocyte breaker status`, then `monocyte breaker reset`.")
+    return {"text": f"{title}: {reason}",
+            "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+                       {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}
+
+
 def render_text(message: dict) -> str:
     """A message as plain text, the way a phone shows it (for the demo)."""
     lines = []

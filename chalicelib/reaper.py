@@ -85,7 +85,8 @@ def explain(raw: Any, settings: Settings) -> dict:
 
 
 def reap(raw: Any, settings: Settings, clients: Clients,
-         verdicts: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+         verdicts: Callable[[Outcome], None] | None = None,
+         breaker: Any = None) -> list[Outcome]:
     """Handle one create-call event end to end. Never raises for bad input: a
     malformed or unclaimed event is logged once and yields no outcome."""
     try:
@@ -104,7 +105,7 @@ def reap(raw: Any, settings: Settings, clients: Clients,
                  event_id=event.event_id)
     outcomes = []
     for target in found:
-        outcome = handle(target, settings, clients)
+        outcome = handle(target, settings, clients, breaker=breaker)
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
@@ -116,10 +117,11 @@ def _event_id(raw: Any) -> Any:
 
 
 def handle(target: Target, settings: Settings, clients: Clients,
-           quiet: bool = False) -> Outcome:
+           quiet: bool = False, breaker: Any = None) -> Outcome:
     """Steps 3-6 for one target; the outcome is logged (unless ``quiet``: the caller
-    logs it) before it is returned."""
-    outcome = _decide(target, settings, clients)
+    logs it) before it is returned. ``breaker`` (chalicelib.breaker) is asked before
+    every delete."""
+    outcome = _decide(target, settings, clients, breaker)
     if quiet:
         return outcome
     log.emit("outcome", logging.WARNING if outcome.action == FAILED else logging.INFO,
@@ -127,7 +129,7 @@ def handle(target: Target, settings: Settings, clients: Clients,
     return outcome
 
 
-def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
+def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) -> Outcome:
     decision, reason = policy.judge(target, settings)
     if decision == policy.SPARE:
         return Outcome.of(target, SPARED, reason)
@@ -158,6 +160,10 @@ def _decide(target: Target, settings: Settings, clients: Clients) -> Outcome:
         return Outcome.of(target, WOULD_KILL, reason + why, notes=note, dry_run=True)
     if live.protected and not settings.force:
         return Outcome.of(target, SPARED, "protection is on and MONOCYTE_FORCE is off")
+    if breaker and not breaker.allow(target.account):
+        return Outcome.of(target, WOULD_KILL, f"{reason} (REPORT-ONLY: the blast-radius "
+                          f"breaker is open: {breaker.open_reason()}; "
+                          "`monocyte breaker reset` after a look)", dry_run=True)
     try:
         if live.delete_region:
             client = clients.client(rtype.service, live.delete_region, target.account)

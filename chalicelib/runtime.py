@@ -68,11 +68,19 @@ def verdicts():
     return built.build(settings(), clients())
 
 
+@functools.lru_cache(maxsize=1)
+def breaker():
+    from chalicelib import breaker as built
+
+    # Verdicts (table, Slack) are built when first needed, not for ignored events.
+    return built.build(settings(), clients(), alert=lambda reason: verdicts().alert(reason))
+
+
 def reap(event: Any) -> list[dict]:
     """The ``reap`` handler's body: one create-call event."""
-    # Verdicts (table, Slack) are built at the first outcome, not for ignored events.
     record = lambda outcome: verdicts()(outcome)  # noqa: E731
-    return [o.to_dict() for o in reaper.reap(event, settings(), clients(), record)]
+    outcomes = reaper.reap(event, settings(), clients(), record, breaker())
+    return [o.to_dict() for o in outcomes]
 
 
 def scan_schedule() -> str:
@@ -96,7 +104,7 @@ def nightly_scan() -> dict:
         log.emit("scan-queued", **queued)
         return queued
     report = scan.scan(settings(), clients(), verdicts=verdicts(),
-                       accounts=fleet.accounts(settings(), clients()))
+                       accounts=fleet.accounts(settings(), clients()), breaker=breaker())
     verdicts().summary(report)
     summary = {"regions": len(report.regions), "units": report.units,
                "list_calls": report.list_calls, "failures": len(report.failures),
@@ -109,7 +117,7 @@ def scan_unit(records: Any) -> None:
     """The ``scan_unit`` handler's body: the queued units of a batch."""
     from chalicelib import fleet
 
-    fleet.handle_sqs(records, settings(), clients(), verdicts())
+    fleet.handle_sqs(records, settings(), clients(), verdicts(), breaker())
 
 
 def nightly_summary() -> dict:
@@ -134,3 +142,4 @@ def reset() -> None:
     settings.cache_clear()
     clients.cache_clear()
     verdicts.cache_clear()
+    breaker.cache_clear()

@@ -14,9 +14,9 @@ import datetime
 import functools
 import logging
 import threading
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from chalicelib import log, reaper, registry
+from chalicelib import log, policy, reaper, registry
 from chalicelib.aws import Clients
 from chalicelib.config import Settings, known_regions
 from chalicelib.errors import AwsError, aws_errors
@@ -179,24 +179,21 @@ def _missed(target: Target, outcome: Outcome, settings: Settings) -> bool:
     return age.total_seconds() > settings.scan_grace_seconds
 
 
-def _run_unit(unit: Unit, regions: set[str], clients: Clients, settings: Settings,
-              calls: _Counter, verdicts: Callable[[Outcome], None] | None) -> list[Outcome]:
-    outcomes = []
-    for target in list_unit(unit, regions, clients, settings, calls):
-        outcome = reaper.handle(target, settings, clients, quiet=True)
-        outcome.missed = _missed(target, outcome, settings)
-        log.emit("outcome", **outcome.to_dict())
-        if verdicts:
-            verdicts(outcome)
-        outcomes.append(outcome)
-    return outcomes
+def _decide(target: Target, settings: Settings, clients: Clients,
+            verdicts: Callable[[Outcome], None] | None, breaker: Any) -> Outcome:
+    outcome = reaper.handle(target, settings, clients, quiet=True, breaker=breaker)
+    outcome.missed = _missed(target, outcome, settings)
+    log.emit("outcome", **outcome.to_dict())
+    if verdicts:
+        verdicts(outcome)
+    return outcome
 
 
 def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = None,
          types: Iterable[str] | None = None,
-         progress: Callable[[int, int], None] | None = None,
+         progress: Callable[[str, int, int], None] | None = None,
          verdicts: Callable[[Outcome], None] | None = None,
-         accounts: Iterable[str] | None = None) -> Report:
+         accounts: Iterable[str] | None = None, breaker: Any = None) -> Report:
     """Scan accounts (default: the current one). ``settings.dry_run`` decides between
     report and kill.
 
@@ -221,7 +218,7 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
     # region outside the allowed set when the scan was not narrowed.
     keep = set(regions) - settings.allowed_regions if regions is not None else (
         set(known_regions()) - settings.allowed_regions)
-    run_units(units, keep, settings, clients, report, progress, verdicts)
+    run_units(units, keep, settings, clients, report, progress, verdicts, breaker)
     return report
 
 
@@ -246,29 +243,64 @@ def plan_account(account: str, regions: Iterable[str] | None,
 
 
 def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Clients,
-              report: Report, progress: Callable[[int, int], None] | None = None,
-              verdicts: Callable[[Outcome], None] | None = None) -> Report:
-    """Run units in a bounded pool, adding their outcomes and failures to ``report``."""
+              report: Report, progress: Callable[[str, int, int], None] | None = None,
+              verdicts: Callable[[Outcome], None] | None = None,
+              breaker: Any = None) -> Report:
+    """List every unit, then decide every target found, both in a bounded pool, adding
+    outcomes and failures to ``report``.
+
+    Listing everything first lets the blast-radius breaker see the whole kill count
+    before the first delete: a scan that would pass its limit deletes nothing.
+    """
     report.units += len(units)
     calls = _Counter()
-    done = 0
+    targets: list[Target] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
-        futures = {pool.submit(_run_unit, u, keep, clients, settings, calls, verdicts): u
-                   for u in units}
-        for future in concurrent.futures.as_completed(futures):
-            unit = futures[future]
-            try:
-                report.outcomes += future.result()
-            except Exception as error:  # noqa: BLE001 - one unit never stops the others
-                reason = str(error) if isinstance(error, AwsError) else (
-                    f"{type(error).__name__}: {error}")
-                failure = Failure(unit, reason)
-                report.failures.append(failure)
-                log.emit("unit-failed", logging.WARNING, **failure.to_dict())
-            done += 1
-            if progress:
-                progress(done, len(units))
+        for unit, found in _each(pool, units, lambda u: list_unit(u, keep, clients, settings,
+                                                                   calls),
+                                 report, "listing", progress):
+            targets += found
+        if breaker and not settings.dry_run:
+            breaker.check_plan(_kill_counts(targets, settings))
+        decided = _each(pool, targets,
+                        lambda t: _decide(t, settings, clients, verdicts, breaker),
+                        report, "deciding", progress)
+        report.outcomes += [outcome for _, outcome in decided]
     report.list_calls += calls.value
     report.outcomes.sort(key=lambda o: (o.account, o.region, o.type, o.id))
     report.failures.sort(key=lambda f: (f.unit.account, f.unit.region, f.unit.type))
     return report
+
+
+def _kill_counts(targets: list[Target], settings: Settings) -> dict[str, int]:
+    """How many targets each account would lose, by the settings alone."""
+    counts: dict[str, int] = {}
+    for target in targets:
+        if policy.judge(target, settings)[0] == policy.KILL:
+            counts[target.account] = counts.get(target.account, 0) + 1
+    return counts
+
+
+def _each(pool: concurrent.futures.Executor, items: list, work: Callable[[Any], Any],
+          report: Report, phase: str,
+          progress: Callable[[str, int, int], None] | None) -> list[tuple[Any, Any]]:
+    """(item, result) of ``work`` over every item that did not fail. A failure is
+    reported against its unit (a target's failure is its unit's) and never stops
+    the others."""
+    futures = {pool.submit(work, item): item for item in items}
+    results = []
+    for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+        item = futures[future]
+        try:
+            results.append((item, future.result()))
+        except Exception as error:  # noqa: BLE001 - one unit never stops the others
+            reason = str(error) if isinstance(error, AwsError) else (
+                f"{type(error).__name__}: {error}")
+            unit = item if isinstance(item, Unit) else Unit(item.account, item.region,
+                                                            item.type)
+            failure = Failure(unit, reason)
+            report.failures.append(failure)
+            log.emit("unit-failed", logging.WARNING, **failure.to_dict())
+        if progress:
+            progress(phase, done, len(items))
+    return results

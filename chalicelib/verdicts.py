@@ -37,6 +37,13 @@ class Verdicts:
             self.slack.send(notify.kill_message(
                 outcome, self.settings.account_name(outcome.account)))
 
+    def alert(self, reason: str) -> None:
+        """The blast-radius breaker opened: one loud log line and one message."""
+        log.emit("breaker-open", logging.ERROR, reason=reason,
+                 effect="report-only until `monocyte breaker reset`")
+        if self.slack:
+            self.slack.send(notify.breaker_message(reason))
+
     def summary(self, report: Any) -> None:
         """The nightly summary, after a scan."""
         if self.slack:

@@ -2,21 +2,28 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
+import boto3
 import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib import registry, runtime
+from chalicelib import audit, registry, runtime
 from chalicelib.errors import ConfigError
 from conftest import load_event
 from kinds import KINDS
 
+CONFIG = pathlib.Path(__file__).parent.parent / ".chalice" / "config.json"
+
 
 @pytest.fixture
-def lambda_client():
+def lambda_client(aws):
     # Stage prod kills (its config sets MONOCYTE_DRY_RUN=false); dev only reports.
+    # Its verdict table also holds the breaker's counts: without it nothing is killed.
     runtime.reset()
+    stage = json.loads(CONFIG.read_text())["stages"]["prod"]["environment_variables"]
+    audit.create_table(boto3.client("dynamodb", "eu-central-1"), stage["MONOCYTE_AUDIT_TABLE"])
     with Client(app, stage_name="prod") as client:
         yield client
     runtime.reset()

@@ -25,9 +25,11 @@ def server():
 
 
 @pytest.fixture
-def moto(server, moto_types):
+def moto(server, moto_types, monkeypatch):
     """A fresh, empty emulator (moto builds a region's EC2 in about a second, so
-    tests scan only the regions they need)."""
+    tests scan only the regions they need). The seeded kills pass the breaker's
+    default limit on purpose: tests/test_breaker.py covers it."""
+    monkeypatch.setenv("MONOCYTE_BREAKER_LIMIT", "0")
     urllib.request.urlopen(urllib.request.Request(f"{server}/moto-api/reset", method="POST"))
     return server
 
