@@ -63,6 +63,8 @@ class Settings:
     breaker_account_limit: int = 0
     breaker_window_seconds: int = 3600
     breaker_reset: str | None = None  # a new value resets the breaker once
+    retry_attempts: int = 12  # deferred kills, every retry_delay_seconds (SQS: 900 at most)
+    retry_delay_seconds: int = 900
 
     def account_name(self, account: str) -> str | None:
         return dict(self.account_names).get(account)
@@ -188,6 +190,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         breaker_account_limit=_int(env, "MONOCYTE_BREAKER_ACCOUNT_LIMIT", 50, 1, 100000),
         breaker_window_seconds=_int(env, "MONOCYTE_BREAKER_WINDOW_SECONDS", 3600, 60, 604800),
         breaker_reset=env.get("MONOCYTE_BREAKER_RESET", "").strip() or None,
+        retry_attempts=_int(env, "MONOCYTE_RETRY_ATTEMPTS", 12, 0, 100),
+        retry_delay_seconds=_int(env, "MONOCYTE_RETRY_DELAY_SECONDS", 900, 0, 900),
     )
 
 

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from chalicelib import log, registry, scan
+from chalicelib import log, registry, retry, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
@@ -70,14 +70,19 @@ def enqueue(settings: Settings, clients: Clients) -> dict:
     return {"queued": len(bodies), "account_failures": len(failures)}
 
 
-def parse(body: str) -> tuple[str, str]:
-    """(account, region) from a queued message; EventError when it is not one."""
+def _json_object(body: str) -> dict:
     try:
         data = json.loads(body)
     except (TypeError, ValueError) as error:
         raise EventError(f"scan message is not JSON: {error}") from error
     if not isinstance(data, dict):
         raise EventError("scan message is not a JSON object")
+    return data
+
+
+def parse(body: str) -> tuple[str, str]:
+    """(account, region) from a queued message; EventError when it is not one."""
+    data = _json_object(body)
     account, region = data.get("account"), data.get("region")
     if not (isinstance(account, str) and len(account) == 12 and account.isdigit()):
         raise EventError(f"scan message has no 12-digit account: {account!r}")
@@ -144,10 +149,14 @@ def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
 
 def handle_sqs(records: Any, settings: Settings, clients: Clients,
                verdicts: Callable[[Outcome], None] | None, breaker: Any = None) -> None:
-    """The body of ``scan_unit``: a malformed message is logged and dropped (retrying
-    it cannot help); a failed unit raises for SQS to retry."""
+    """The body of ``scan_unit``: scan units and deferred kills (chalicelib.retry). A
+    malformed message is logged and dropped (retrying it cannot help); a failed unit
+    raises for SQS to retry."""
     for record in records:
         try:
-            run_message(record.body, settings, clients, verdicts, breaker)
+            if retry.KEY in _json_object(record.body):
+                retry.run(_json_object(record.body), settings, clients, verdicts, breaker)
+            else:
+                run_message(record.body, settings, clients, verdicts, breaker)
         except EventError as error:
             log.emit("malformed", logging.WARNING, reason=str(error))

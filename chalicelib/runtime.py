@@ -78,8 +78,13 @@ def breaker():
 
 def reap(event: Any) -> list[dict]:
     """The ``reap`` handler's body: one create-call event."""
+    from chalicelib import retry
+
     record = lambda outcome: verdicts()(outcome)  # noqa: E731
     outcomes = reaper.reap(event, settings(), clients(), record, breaker())
+    for outcome in outcomes:
+        if outcome.action == reaper.DEFERRED:
+            retry.later(outcome, 1, settings(), clients())
     return [o.to_dict() for o in outcomes]
 
 
