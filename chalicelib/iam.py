@@ -43,10 +43,6 @@ def render(document: dict) -> str:
 
 # Where the IAM action is not the API operation's own name.
 _ACTION_OF_OPERATION = {
-    ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
-    ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
-    ("s3", "DeleteObjects"): ("s3:DeleteObject", "s3:DeleteObjectVersion"),
-    ("s3", "ListMultipartUploads"): ("s3:ListBucketMultipartUploads",),
     ("sts", "GetCallerIdentity"): (),  # needs no permission
 }
 

@@ -1,6 +1,8 @@
 """S3 buckets (general purpose)."""
 from __future__ import annotations
 
+import json
+
 import jmespath
 
 from chalicelib.errors import AwsError, NotReady, aws_errors
@@ -37,6 +39,29 @@ def inspect_bucket(client, name: str) -> Live | None:
     return Live(region=locate_bucket(client, name))
 
 
+# S3's IAM actions are not named after its operations.
+IAM_NAMES = {
+    ("s3", "ListObjectVersions"): ("s3:ListBucketVersions",),
+    ("s3", "ListBuckets"): ("s3:ListAllMyBuckets",),
+    ("s3", "DeleteObjects"): ("s3:DeleteObject", "s3:DeleteObjectVersion"),
+    ("s3", "ListMultipartUploads"): ("s3:ListBucketMultipartUploads",),
+    ("s3", "PutPublicAccessBlock"): ("s3:PutBucketPublicAccessBlock",),
+    ("s3", "PutBucketLifecycleConfiguration"): ("s3:PutLifecycleConfiguration",),
+}
+
+# Object versions one kill removes before it stops (DeleteObjects takes 1000 a call):
+# a bigger bucket is cut off and finished by later runs, inside Lambda's time limit.
+VERSIONS_PER_RUN = 200_000
+
+# What a cut-off bucket still allows: what finishing the kill takes. Everything else
+# (reading, writing, sharing the data) is denied to everyone, whoever runs Monocyte.
+FINISHING = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads",
+             "s3:GetBucketLocation", "s3:DeleteObject", "s3:DeleteObjectVersion",
+             "s3:AbortMultipartUpload", "s3:DeleteBucket", "s3:GetBucketPolicy",
+             "s3:PutBucketPolicy", "s3:PutLifecycleConfiguration",
+             "s3:GetLifecycleConfiguration", "s3:PutBucketPublicAccessBlock"]
+
+
 def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
     # Most new buckets are still empty: try the one call first, empty only if refused.
     try:
@@ -45,23 +70,65 @@ def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
         return []
     except NotReady:
         pass
-    removed = 0
-    for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
-        batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                 for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-        if batch:  # a page holds at most 1000 keys, DeleteObjects' limit
-            answer = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
-            if answer.get("Errors"):
-                first = answer["Errors"][0]
-                raise AwsError(f"DeleteObjects: {len(answer['Errors'])} keys refused, first "
-                               f"{first.get('Key')!r}: {first.get('Code')}", first.get("Code", ""))
-            removed += len(batch)
+    removed, finished = _empty(client, name, VERSIONS_PER_RUN)
+    if not finished:
+        steps = _cut_off(client, name)
+        raise NotReady(f"bucket too big for one run: removed {removed} object versions, "
+                       f"then {', '.join(steps)}; a later run deletes the rest",
+                       "BucketNotEmpty")
     for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
         for upload in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=name, Key=upload["Key"],
                                           UploadId=upload["UploadId"])
     client.delete_bucket(Bucket=name)
     return [f"emptied {removed} object versions"] if removed else []
+
+
+def _empty(client, name: str, budget: int) -> tuple[int, bool]:
+    """Delete object versions and delete markers, a page at a time, until the budget
+    is spent: (how many went, whether none is left).
+
+    Each round lists from the start again rather than following the page marker: the
+    keys before it are gone, and a restart cannot skip one."""
+    removed = 0
+    while True:
+        page = client.list_object_versions(Bucket=name, MaxKeys=min(1000, budget))
+        batch = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                 for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        if not batch:
+            return removed, True
+        if removed + len(batch) > budget:
+            return removed, False
+        answer = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
+        if answer.get("Errors"):
+            first = answer["Errors"][0]
+            raise AwsError(f"DeleteObjects: {len(answer['Errors'])} keys refused, first "
+                           f"{first.get('Key')!r}: {first.get('Code')}", first.get("Code", ""))
+        removed += len(batch)
+
+
+def _cut_off(client, name: str) -> list[str]:
+    """Nobody but Monocyte reads or writes the bucket from now on, and S3 itself
+    expires what is left; each call is idempotent, so a later run may repeat them."""
+    client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True})
+    arn = f"arn:aws:s3:::{name}"
+    client.put_bucket_policy(Bucket=name, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "MonocyteCutOff", "Effect": "Deny", "Principal": "*",
+                       "NotAction": FINISHING, "Resource": [arn, f"{arn}/*"]}]}))
+    client.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={
+        "Rules": [{"ID": "monocyte-expire-everything", "Status": "Enabled",
+                   "Filter": {"Prefix": ""},
+                   "Expiration": {"Days": 1},
+                   "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}},
+                  {"ID": "monocyte-expire-delete-markers", "Status": "Enabled",
+                   "Filter": {"Prefix": ""},
+                   "Expiration": {"ExpiredObjectDeleteMarker": True}}]})
+    return ["blocked public access", "denied all but deletion in the bucket policy",
+            "set lifecycle rules that expire every version"]
 
 
 TYPES = (
@@ -78,7 +145,8 @@ TYPES = (
                         per_account=True, region="BucketRegion", locate=locate_bucket),
         actions=("s3:ListAllMyBuckets", "s3:GetBucketLocation", "s3:ListBucketVersions", "s3:DeleteObjectVersion",
                  "s3:DeleteObject", "s3:ListBucketMultipartUploads", "s3:AbortMultipartUpload",
-                 "s3:DeleteBucket"),
+                 "s3:DeleteBucket", "s3:PutBucketPublicAccessBlock", "s3:PutBucketPolicy",
+                 "s3:PutLifecycleConfiguration"),
         not_found=("NoSuchBucket",),
         not_ready=("BucketNotEmpty", "OperationAborted"),
     ),
