@@ -63,6 +63,8 @@ class Settings:
     breaker_account_limit: int = 0
     breaker_window_seconds: int = 3600
     breaker_reset: str | None = None  # a new value resets the breaker once
+    exemption_tag: str | None = None  # tag exemptions are off unless a tag is named
+    exemption_tag_max_days: int = 90
     retry_attempts: int = 12  # deferred kills, every retry_delay_seconds (SQS: 900 at most)
     retry_delay_seconds: int = 900
 
@@ -190,6 +192,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         breaker_account_limit=_int(env, "MONOCYTE_BREAKER_ACCOUNT_LIMIT", 50, 1, 100000),
         breaker_window_seconds=_int(env, "MONOCYTE_BREAKER_WINDOW_SECONDS", 3600, 60, 604800),
         breaker_reset=env.get("MONOCYTE_BREAKER_RESET", "").strip() or None,
+        exemption_tag=env.get("MONOCYTE_EXEMPTION_TAG", "").strip() or None,
+        exemption_tag_max_days=_int(env, "MONOCYTE_EXEMPTION_TAG_MAX_DAYS", 90, 1, 366),
         retry_attempts=_int(env, "MONOCYTE_RETRY_ATTEMPTS", 12, 0, 100),
         retry_delay_seconds=_int(env, "MONOCYTE_RETRY_DELAY_SECONDS", 900, 0, 900),
     )

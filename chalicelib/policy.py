@@ -50,3 +50,25 @@ def judge(target: Target, settings: Settings,
         reason += f"; its exemption expired on {expired.expires.isoformat()}: {expired.reason} " \
                   f"(owner {expired.owner})"
     return KILL, reason
+
+
+def tag_exemption(tags: dict | None, settings: Settings,
+                  today: datetime.date | None = None) -> tuple[str, str] | None:
+    """(decision, reason) from the exemption tag on the resource itself, or None when
+    it has nothing to say. Off unless MONOCYTE_EXEMPTION_TAG names a tag: whoever
+    creates a resource can tag it, so a tag counts only with an expiry date no further
+    ahead than MONOCYTE_EXEMPTION_TAG_MAX_DAYS, and only until that date."""
+    if not settings.exemption_tag or not tags or settings.exemption_tag not in tags:
+        return None
+    name, value = settings.exemption_tag, tags[settings.exemption_tag].strip()
+    today = today or datetime.datetime.now(datetime.timezone.utc).date()
+    try:
+        expires = datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return KILL, f"tag {name}={value!r} ignored: it needs an expiry date (YYYY-MM-DD)"
+    if expires < today:
+        return KILL, f"tag {name} expired on {expires.isoformat()}"
+    if (expires - today).days > settings.exemption_tag_max_days:
+        return KILL, (f"tag {name}={expires.isoformat()} ignored: more than "
+                      f"{settings.exemption_tag_max_days} days ahead")
+    return SPARE, f"exempt by tag {name} until {expires.isoformat()}"

@@ -153,6 +153,11 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
         where = "an allowed" if settings.allows(live.region) else "another"
         return Outcome.of(target, SPARED, f"lives in {live.region}, {where} region than "
                                           f"{target.region} claimed; left to the scan")
+    by_tag = policy.tag_exemption(live.tags, settings)
+    if by_tag and by_tag[0] == policy.SPARE:
+        return Outcome.of(target, SPARED, by_tag[1])
+    if by_tag:
+        reason += f"; {by_tag[1]}"
     if settings.dry_run or settings.exemptions_error:
         note = ["protection is on and would be disabled"] if live.protected else []
         why = " (dry run)" if settings.dry_run else (

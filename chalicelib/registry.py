@@ -42,6 +42,20 @@ class Live:
     # Where the delete call must be made, when not where the resource lives: a
     # replica is removed through its primary (a secret's, a global table's).
     delete_region: str | None = None
+    # The resource's tags, when the live check's answer carries them (for tag
+    # exemptions); None when this type's live check does not read them.
+    tags: dict | None = None
+
+
+def tag_dict(tags: Any) -> dict:
+    """AWS's ``[{"Key": k, "Value": v}]`` tag lists (any capitalisation) as a dict."""
+    found = {}
+    for tag in tags or []:
+        if isinstance(tag, dict):
+            key = tag.get("Key", tag.get("key"))
+            if isinstance(key, str):
+                found[key] = str(tag.get("Value", tag.get("value", "")))
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +63,9 @@ class CreateEvent:
     """A CloudTrail event that creates resources of one type.
 
     ``ids`` is a JMESPath expression over the whole EventBridge event (so it starts
-    with ``detail.``) giving the identifier the delete call takes, or a list of them.
+    with ``detail.``) giving the identifier the delete call takes, or a list of them;
+    exactly ``false`` means the record is another type's (two types share the event
+    name, as classic and v2 load balancers do), and the entry quietly does not apply.
     ``region`` optionally places the resource from the event when it does not live
     in ``detail.awsRegion``; it returns None when it cannot tell.
     ``place`` replaces both for calls that create in several regions at once (replica

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_iso
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict, utc_iso
 
 # Every stack status but DELETE_COMPLETE, as ListStacks' filter wants them spelled.
 LIVE_STATUSES = [
@@ -22,7 +22,7 @@ def inspect_stack(client, stack_id: str) -> Live | None:
         return None
     stack = stacks[0]
     return Live(protected=bool(stack.get("EnableTerminationProtection")),
-                created=utc_iso(stack.get("CreationTime")))
+                created=utc_iso(stack.get("CreationTime")), tags=tag_dict(stack.get("Tags")))
 
 
 def delete_stack(client, stack_id: str, live: Live, force: bool) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected, aws_errors
-from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict
 
 SOURCE = "ec2.amazonaws.com"
 _GONE_STATES = {"shutting-down", "terminated"}
@@ -13,7 +13,7 @@ def inspect_instance(client, instance_id: str) -> Live | None:
     instances = [i for r in reservations for i in r["Instances"]]
     if not instances or instances[0]["State"]["Name"] in _GONE_STATES:
         return None
-    return Live()
+    return Live(tags=tag_dict(instances[0].get("Tags")))
 
 
 def delete_instance(client, instance_id: str, live: Live, force: bool) -> list[str]:
@@ -36,7 +36,7 @@ def inspect_volume(client, volume_id: str) -> Live | None:
     volumes = client.describe_volumes(VolumeIds=[volume_id])["Volumes"]
     if not volumes or volumes[0]["State"] in {"deleting", "deleted"}:
         return None
-    return Live()
+    return Live(tags=tag_dict(volumes[0].get("Tags")))
 
 
 def delete_volume(client, volume_id: str, live: Live, force: bool) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from chalicelib.errors import Protected
-from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
+from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict
 
 SOURCE = "rds.amazonaws.com"
 
@@ -11,7 +11,8 @@ def inspect_instance(client, identifier: str) -> Live | None:
     found = client.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
     if not found or found[0]["DBInstanceStatus"] == "deleting":
         return None
-    return Live(protected=bool(found[0].get("DeletionProtection")))
+    return Live(protected=bool(found[0].get("DeletionProtection")),
+                tags=tag_dict(found[0].get("TagList")))
 
 
 def delete_instance(client, identifier: str, live: Live, force: bool) -> list[str]:
@@ -32,7 +33,7 @@ def inspect_snapshot(client, identifier: str) -> Live | None:
     found = client.describe_db_snapshots(DBSnapshotIdentifier=identifier)["DBSnapshots"]
     if not found or found[0].get("Status") == "deleting":
         return None
-    return Live()
+    return Live(tags=tag_dict(found[0].get("TagList")))
 
 
 def delete_snapshot(client, identifier: str, live: Live, force: bool) -> list[str]:
