@@ -121,14 +121,9 @@ def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Setting
     region = _HOME if listing.per_account else unit.region
     client = clients.client(rtype.service, region, unit.account)
     paths = listing.compiled
-    paginator = client.get_paginator(listing.operation)
-    # Not every paginator can be told a page size (ListStacks cannot).
-    sized = settings.page_size and _has_limit(client, listing.operation)
-    paging = {"PageSize": settings.page_size} if sized else {}
     found = []
     with aws_errors(not_found=rtype.not_found):
-        pages = paginator.paginate(**listing.params, PaginationConfig=paging)
-        for page in pages:
+        for page in _pages(client, listing, settings):
             calls.add()
             for item in paths["items"].search(page) or []:
                 resource_id = paths["id"].search(item)
@@ -146,6 +141,18 @@ def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Setting
                 found.append(Target(unit.type, resource_id, where, unit.account, "scan",
                                     None, created))
     return found
+
+
+def _pages(client, listing: registry.Listing, settings: Settings) -> Iterable[dict]:
+    """Every page of the listing; one plain call where botocore has no paginator
+    (the API answers everything at once: OpenSearch's ListDomainNames)."""
+    if not client.can_paginate(listing.operation):
+        return [getattr(client, listing.operation)(**listing.params)]
+    # Not every paginator can be told a page size (ListStacks cannot).
+    sized = settings.page_size and _has_limit(client, listing.operation)
+    paging = {"PageSize": settings.page_size} if sized else {}
+    return client.get_paginator(listing.operation).paginate(**listing.params,
+                                                            PaginationConfig=paging)
 
 
 @functools.lru_cache(maxsize=None)
@@ -265,7 +272,9 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
         decided = _each(pool, targets,
                         lambda t: _decide(t, settings, clients, verdicts, breaker),
                         report, "deciding", progress)
-        report.outcomes += [outcome for _, outcome in decided]
+        # A listing also shows what is on its way out (a terminated instance, an
+        # INACTIVE ECS cluster): gone is not a finding.
+        report.outcomes += [outcome for _, outcome in decided if outcome.action != reaper.GONE]
     report.list_calls += calls.value
     report.outcomes.sort(key=lambda o: (o.account, o.region, o.type, o.id))
     report.failures.sort(key=lambda f: (f.unit.account, f.unit.region, f.unit.type))
