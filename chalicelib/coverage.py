@@ -65,12 +65,15 @@ def measure() -> list[ServiceCoverage]:
         prefix = model["metadata"].get("endpointPrefix", service)
         if service in GLOBAL_SERVICES or prefix in global_prefixes and service != "s3":
             continue  # S3's endpoint is global, its buckets are not
-        operations = sorted(op for op in model["operations"] if is_create(op))
         # CloudTrail's eventSource is usually the endpoint prefix, sometimes the signing
         # name (SageMaker: endpoint api.sagemaker, events from sagemaker.amazonaws.com).
         names = {prefix, model["metadata"].get("signingName", prefix), service}
+        ours = {op for op in model["operations"] if any((n, op) in claimed for n in names)}
+        # A claimed call that creates without a create-style name (DynamoDB's
+        # UpdateTable adding a replica) counts too.
+        operations = sorted(op for op in model["operations"] if is_create(op) or op in ours)
         if operations:
-            handled = [op for op in operations if any((n, op) in claimed for n in names)]
+            handled = [op for op in operations if op in ours]
             found.append(ServiceCoverage(service, operations, handled))
     return found
 

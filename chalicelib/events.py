@@ -129,7 +129,7 @@ def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
     if not (account and _ACCOUNT.fullmatch(account)):
         return [], [f"{event.name}: no 12-digit account in the event ({account!r})"]
     for rtype, create in registry.claims(event.event_source, event.event_name):
-        if not create.place and create.compiled.search(event.raw) is False:
+        if create.compiled.search(event.raw) is False:
             continue  # the record says it is another type's (see CreateEvent.ids)
         pairs = _placed(create, event)
         if not pairs:

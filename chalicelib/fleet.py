@@ -42,7 +42,7 @@ def accounts(settings: Settings, clients: Clients) -> list[str]:
 def messages(settings: Settings, clients: Clients) -> tuple[list[dict], list[scan.Failure]]:
     """One message body per unit of work, and the accounts that could not be planned."""
     bodies, failures = [], []
-    regional = [t for t in registry.all_types() if not t.listing.per_account]
+    regional = [t for t in registry.listed_types() if not t.listing.per_account]
     for account in accounts(settings, clients):
         units, regions, failure = scan.plan_account(account, None, regional, settings, clients)
         if failure:
@@ -99,10 +99,10 @@ def run_message(body: str, settings: Settings, clients: Clients,
     account, region = parse(body)
     report = scan.Report(regions=[] if region == scan.GLOBAL else [region])
     if region == scan.GLOBAL:
-        types = [t for t in registry.all_types() if t.listing.per_account]
+        types = [t for t in registry.listed_types() if t.listing.per_account]
         units = [scan.Unit(account, scan.GLOBAL, t.cfn_type) for t in types]
     else:
-        types = [t for t in registry.all_types() if not t.listing.per_account]
+        types = [t for t in registry.listed_types() if not t.listing.per_account]
         units = scan.plan(account, [region], types, clients)
     keep = set(scan.known_regions()) - settings.allowed_regions
     scan.run_units(units, keep, settings, clients, report, verdicts=verdicts, breaker=breaker)

@@ -153,6 +153,10 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
         where = "an allowed" if settings.allows(live.region) else "another"
         return Outcome.of(target, SPARED, f"lives in {live.region}, {where} region than "
                                           f"{target.region} claimed; left to the scan")
+    kept = sorted(r for r in live.also_in if settings.allows(r))
+    if kept:
+        return Outcome.of(target, SPARED, f"it has copies in {', '.join(kept)}, an allowed "
+                                          "region; the copies outside are removed on their own")
     by_tag = policy.tag_exemption(live.tags, settings)
     if by_tag and by_tag[0] == policy.SPARE:
         return Outcome.of(target, SPARED, by_tag[1])

@@ -42,6 +42,9 @@ class Live:
     # Where the delete call must be made, when not where the resource lives: a
     # replica is removed through its primary (a secret's, a global table's).
     delete_region: str | None = None
+    # Regions holding copies that deleting this resource would take with it (or
+    # that keep it alive): when any of them is allowed, it is spared, never killed.
+    also_in: tuple[str, ...] = ()
     # The resource's tags, when the live check's answer carries them (for tag
     # exemptions); None when this type's live check does not read them.
     tags: dict | None = None
@@ -97,7 +100,9 @@ class Listing:
     with ``params``. JMESPath: ``items`` picks the resources out of one page, ``id``
     the identifier the delete call takes out of one item, ``created`` its creation
     time, ``region`` where it lives (per-account types). ``locate(client, id)`` places
-    an item whose page does not say where it lives.
+    an item whose page does not say where it lives. ``keep(client, item)`` drops items
+    a scan must not act on and the page cannot tell apart (AWS's own KMS keys), so
+    that they are neither findings nor counted by the breaker's plan.
     """
 
     operation: str
@@ -108,6 +113,7 @@ class Listing:
     per_account: bool = False
     region: str | None = None
     locate: Callable[[Any, str], str] | None = None
+    keep: Callable[[Any, dict], bool] | None = None
 
     @functools.cached_property
     def compiled(self) -> dict[str, jmespath.parser.ParsedResult]:
@@ -128,7 +134,8 @@ class ResourceType:
     - ``delete(client, id, live, force) -> list[str]``: deletes it with its
       prerequisites, returns notes of what it had to do (protection disabled...).
       With ``force`` off it raises Protected instead of disabling protection.
-    - ``listing``: how the nightly scan finds them.
+    - ``listing``: how the nightly scan finds them; None for a type that only events
+      name (a global table's replica: the scan finds it as a table in its region).
     - ``actions``: the IAM actions inspect, delete and listing use.
     - ``not_found`` / ``not_ready`` / ``protected``: the service's error codes that
       mean gone, not deletable yet, and refused because of protection.
@@ -139,7 +146,7 @@ class ResourceType:
     events: tuple[CreateEvent, ...]
     inspect: Callable[[Any, str], Live | None]
     delete: Callable[[Any, str, Live, bool], list[str]]
-    listing: Listing
+    listing: Listing | None
     actions: tuple[str, ...]
     not_found: tuple[str, ...] = ()
     not_ready: tuple[str, ...] = ()
@@ -162,6 +169,11 @@ def modules() -> tuple[Any, ...]:
 @functools.lru_cache(maxsize=1)
 def all_types() -> tuple[ResourceType, ...]:
     return tuple(t for module in modules() for t in module.TYPES)
+
+
+def listed_types() -> tuple[ResourceType, ...]:
+    """The types the scan lists."""
+    return tuple(t for t in all_types() if t.listing)
 
 
 @functools.lru_cache(maxsize=1)
@@ -189,16 +201,20 @@ def claims(event_source: str, event_name: str) -> tuple[tuple[ResourceType, Crea
 
 
 def event_pattern() -> dict:
-    """The EventBridge pattern of ``reap``: successful-or-not CloudTrail calls of the
-    registered sources and names (the code re-checks the exact pairs and errors)."""
-    events = [e for t in all_types() for e in t.events]
+    """The EventBridge pattern of ``reap`` and the forwarders: CloudTrail calls of the
+    registered (source, name) pairs, successful or not (the code re-checks errors).
+
+    Names are grouped per source with ``$or``: a flat list of sources and names would
+    also match Glue's CreateTable because DynamoDB's is registered."""
+    names: dict[str, set[str]] = {}
+    for rtype in all_types():
+        for event in rtype.events:
+            names.setdefault(event.source, set()).add(event.name)
     return {
         "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
-        "source": sorted({e.aws_source for e in events}),
-        "detail": {
-            "eventSource": sorted({e.source for e in events}),
-            "eventName": sorted({e.name for e in events}),
-        },
+        "source": sorted({"aws." + source.split(".", 1)[0] for source in names}),
+        "detail": {"$or": [{"eventSource": [source], "eventName": sorted(names[source])}
+                           for source in sorted(names)]},
     }
 
 

@@ -36,6 +36,10 @@ def moto_server() -> Iterator[str]:
 
     from moto.server import ThreadedMotoServer
 
+    from chalicelib import moto_fixes
+
+    moto_fixes.apply()
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -99,7 +103,9 @@ def cloudtrail_event(client: Any, operation: str, params: dict, response: dict |
                      user_arn: str = DEMO_USER) -> dict:
     """The EventBridge event CloudTrail delivers for one API call made with ``client``."""
     model = client.meta.service_model
-    prefix = model.endpoint_prefix
+    # CloudTrail's eventSource: the endpoint prefix, or the signing name where they
+    # differ (SageMaker's endpoint is api.sagemaker, its events sagemaker).
+    prefix = model.signing_name or model.endpoint_prefix
     region = client.meta.region_name
     if prefix == "s3":
         request, answer = _s3_shape(operation, params, region)

@@ -126,6 +126,8 @@ def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Setting
         for page in _pages(client, listing, settings):
             calls.add()
             for item in paths["items"].search(page) or []:
+                if listing.keep and not listing.keep(client, item):
+                    continue
                 resource_id = paths["id"].search(item)
                 if not isinstance(resource_id, str) or not resource_id:
                     continue
@@ -209,7 +211,8 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
     account that cannot be reached is a reported failure; the others are scanned.
     """
     report = Report()
-    chosen = [registry.get(t) for t in types] if types else list(registry.all_types())
+    chosen = [registry.get(t) for t in types] if types else list(registry.listed_types())
+    chosen = [t for t in chosen if t.listing]
     units: list[Unit] = []
     scanned: set[str] = set()
     for account in accounts or [clients.own_account()]:

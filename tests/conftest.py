@@ -16,6 +16,12 @@ os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                   AWS_DEFAULT_REGION="eu-central-1", AWS_REGION="eu-central-1")
 
 
+def pytest_configure(config):
+    from chalicelib import moto_fixes
+
+    moto_fixes.apply()
+
+
 def load_event(name: str) -> dict:
     """A recorded CloudTrail event from tests/events/NAME.json."""
     return json.loads((EVENTS / f"{name}.json").read_text())

@@ -34,7 +34,11 @@ def test_reap_subscribes_to_exactly_the_registered_create_calls():
     assert handler.event_pattern == registry.event_pattern()
     pattern = handler.event_pattern
     assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
-    assert "RunInstances" in pattern["detail"]["eventName"]
+    pairs = {(source, name) for group in pattern["detail"]["$or"]
+             for source in group["eventSource"] for name in group["eventName"]}
+    assert ("ec2.amazonaws.com", "RunInstances") in pairs
+    assert ("glue.amazonaws.com", "CreateTable") not in pairs  # DynamoDB's name only
+    assert pairs == {(e.source, e.name) for t in registry.all_types() for e in t.events}
 
 
 def test_reap_kills_through_the_handler(aws, trail, lambda_client):

@@ -161,8 +161,8 @@ class _OneClient:
         return self._client
 
 
-def test_every_type_has_a_page_of_its_list_call():
-    assert sorted(PAGES) == sorted(t.cfn_type for t in registry.all_types())
+def test_every_listed_type_has_a_page_of_its_list_call():
+    assert sorted(PAGES) == sorted(t.cfn_type for t in registry.listed_types())
 
 
 @pytest.mark.parametrize("cfn_type", sorted(PAGES))

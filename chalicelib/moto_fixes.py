@@ -1,0 +1,55 @@
+"""Where moto answers differently from AWS in a way that would make the emulator lie
+to Monocyte, it is corrected here, once, for the sandbox (demo, tests) and nothing
+else: the registry keeps asking AWS's real questions. Nothing here runs in Lambda.
+"""
+from __future__ import annotations
+
+_APPLIED = False
+
+
+def apply() -> None:
+    """Correct moto in this process (idempotent)."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    _snapshots_honour_owner_ids()
+    _no_node_groups_of_a_gone_cluster()
+    _APPLIED = True
+
+
+def _snapshots_honour_owner_ids() -> None:
+    # moto's DescribeSnapshots ignores OwnerIds: OwnerIds=["self"] also returns the
+    # ~1300 snapshots behind moto's seeded public AMIs, which AWS never shows an
+    # account as its own; a scan would try to kill them all.
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    def describe_snapshots(self):
+        filters = self._filters_from_querystring()
+        owners = self._get_param("OwnerIds", [])
+        if owners:
+            filters["owner-id"] = [self.current_account if o == "self" else o for o in owners]
+        snapshots = self.ec2_backend.describe_snapshots(
+            snapshot_ids=self._get_param("SnapshotIds", []), filters=filters)
+        return ActionResult({"Snapshots": snapshots})
+
+    ElasticBlockStore.describe_snapshots = describe_snapshots
+
+
+def _no_node_groups_of_a_gone_cluster() -> None:
+    # moto answers ListNodegroups for a cluster that is gone with a 500 (a KeyError);
+    # AWS answers ResourceNotFoundException, as moto does for the other calls. A scan
+    # meets it: a cluster's kill and its node groups' are decided side by side.
+    from moto.eks.exceptions import ResourceNotFoundException
+    from moto.eks.models import EKSBackend
+
+    listed = EKSBackend.list_nodegroups
+
+    def list_nodegroups(self, cluster_name, *args, **kwargs):
+        if cluster_name not in self.clusters:
+            raise ResourceNotFoundException(clusterName=cluster_name, nodegroupName=None,
+                                            fargateProfileName=None, addonName=None,
+                                            message=f"No cluster found for name: {cluster_name}.")
+        return listed(self, cluster_name, *args, **kwargs)
+
+    EKSBackend.list_nodegroups = list_nodegroups
