@@ -11,29 +11,6 @@ NODE_ROLE = "arn:aws:iam::123456789012:role/eks-nodes"
 SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
 
 
-def _moto_lists_no_node_groups_of_a_gone_cluster() -> None:
-    # moto answers ListNodegroups for a cluster that is gone with a 500 (a KeyError);
-    # AWS answers ResourceNotFoundException, as moto does for the other calls. A scan
-    # meets it: a cluster's kill and its node groups' are decided side by side.
-    from moto.eks.exceptions import ResourceNotFoundException
-    from moto.eks.models import EKSBackend
-
-    listed = EKSBackend.list_nodegroups
-    if getattr(listed, "as_aws", False):
-        return
-
-    def list_nodegroups(self, cluster_name, *args, **kwargs):
-        if cluster_name not in self.clusters:
-            raise ResourceNotFoundException(clusterName=cluster_name, nodegroupName=None,
-                                            fargateProfileName=None, addonName=None,
-                                            message=f"No cluster found for name: {cluster_name}.")
-        return listed(self, cluster_name, *args, **kwargs)
-
-    list_nodegroups.as_aws = True
-    EKSBackend.list_nodegroups = list_nodegroups
-
-
-_moto_lists_no_node_groups_of_a_gone_cluster()
 
 
 def _name(prefix: str) -> str:
