@@ -88,11 +88,14 @@ class TableStore:
 
     def trip(self, reason: str) -> bool:
         """True for the one caller that trips it (the one that sends the alert)."""
+        return self._put_new("state", {"reason": {"S": reason}})
+
+    def _put_new(self, at: str, fields: dict) -> bool:
+        """Write the item unless it exists: True for the one caller that wrote it."""
         try:
             with aws_errors():
                 self.client.put_item(
-                    TableName=self.table,
-                    Item={**self._key("state"), "reason": {"S": reason}},
+                    TableName=self.table, Item={**self._key(at), **fields},
                     ConditionExpression="attribute_not_exists(#d)",
                     ExpressionAttributeNames={"#d": "day"})
             return True
@@ -116,17 +119,7 @@ class TableStore:
 
     def first_use(self, token: str) -> bool:
         """True the first time ``token`` is seen (MONOCYTE_BREAKER_RESET's value)."""
-        try:
-            with aws_errors():
-                self.client.put_item(
-                    TableName=self.table, Item={**self._key(f"reset#{token}")},
-                    ConditionExpression="attribute_not_exists(#d)",
-                    ExpressionAttributeNames={"#d": "day"})
-            return True
-        except AwsError as error:
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return self._put_new(f"reset#{token}", {})
 
 
 class Breaker:

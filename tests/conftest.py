@@ -27,6 +27,16 @@ def load_event(name: str) -> dict:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
+class OneClient:
+    """Hands one (stubbed) client to the engine, whatever it asks for."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def client(self, *args, **kwargs):
+        return self._client
+
+
 @pytest.fixture
 def aws():
     """An in-process moto account for the duration of the test."""

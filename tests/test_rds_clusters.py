@@ -9,6 +9,7 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper
 from chalicelib.config import Settings
+from conftest import OneClient
 from kinds import KINDS
 from kinds.rds_clusters import ENGINE, flatten
 
@@ -104,14 +105,6 @@ def test_a_cross_region_copy_is_judged_where_it_lands(source, copy, aws, trail, 
         assert outcome.action == reaper.SPARED and exists(copy, "nightly-copy")
 
 
-class _OneClient:
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
-
-
 def test_a_cluster_still_creating_is_deferred():
     # moto creates at once; real RDS refuses to delete a cluster (or a member) that
     # is still creating. botocore's Stubber plays that answer.
@@ -131,7 +124,7 @@ def test_a_cluster_still_creating_is_deferred():
                                                "DeleteAutomatedBackups": True})
         event = load_event("rds.CreateDBCluster")
         event["detail"]["responseElements"]["deletionProtection"] = False
-        [outcome] = reaper.reap(event, Settings(dry_run=False), _OneClient(rds))
+        [outcome] = reaper.reap(event, Settings(dry_run=False), OneClient(rds))
         stub.assert_no_pending_responses()
     assert outcome.action == reaper.DEFERRED
     assert "InvalidDBClusterStateFault" in outcome.reason
@@ -172,14 +165,14 @@ def test_an_aurora_cluster_waits_for_its_members_then_goes_on_a_later_run():
                               "Cluster cannot be deleted, it still contains DB instances in "
                               "non-deleting state.", http_status_code=400,
                               expected_params=delete)
-        first = reaper.handle(_target(name), kill, _OneClient(rds))
+        first = reaper.handle(_target(name), kill, OneClient(rds))
         stub.add_response("describe_db_clusters", _described(name, ENGINE, ["orders-1"]),
                           {"DBClusterIdentifier": name})
         stub.add_response("describe_db_instances", {"DBInstances": [{
             "DBInstanceIdentifier": "orders-1", "DBInstanceStatus": "deleting"}]}, members)
         stub.add_response("delete_db_cluster", {"DBCluster": {
             "DBClusterIdentifier": name, "Status": "deleting"}}, delete)
-        again = reaper.handle(_target(name), kill, _OneClient(rds))
+        again = reaper.handle(_target(name), kill, OneClient(rds))
         stub.assert_no_pending_responses()
     assert first.action == reaper.DEFERRED
     assert (again.action, again.notes) == (reaper.KILLED, ["no final snapshot"])
@@ -198,6 +191,6 @@ def test_a_multi_az_db_cluster_takes_its_members_with_it():
             "DBClusterIdentifier": name, "Status": "deleting"}},
             {"DBClusterIdentifier": name, "SkipFinalSnapshot": True,
              "DeleteAutomatedBackups": True})
-        outcome = reaper.handle(_target(name), Settings(dry_run=False), _OneClient(rds))
+        outcome = reaper.handle(_target(name), Settings(dry_run=False), OneClient(rds))
         stub.assert_no_pending_responses()
     assert (outcome.action, outcome.notes) == (reaper.KILLED, ["no final snapshot"])

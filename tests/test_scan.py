@@ -13,6 +13,7 @@ from chalicelib import aws, cli, reaper, registry, sandbox, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from kinds import KINDS, PAGES
+from conftest import OneClient
 
 NON_EU = ("us-east-1", "ap-southeast-1", "eu-west-2")
 EU = ("eu-central-1", "eu-west-1")
@@ -153,14 +154,6 @@ def test_more_resources_than_one_page_are_all_killed(cfn_type, moto):
     assert [exists("us-east-1", i) for i in made] == [False] * 7
 
 
-class _OneClient:
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
-
-
 def test_every_listed_type_has_a_page_of_its_list_call():
     assert sorted(PAGES) == sorted(t.cfn_type for t in registry.listed_types())
 
@@ -183,7 +176,7 @@ def test_the_scan_follows_every_page_token(cfn_type):
                 page[token[0] if isinstance(token, list) else token] = f"token-{n}"
             stub.add_response(rtype.listing.operation, page)
         unit = scan.Unit("123456789012", "us-west-2", cfn_type)
-        found = scan.list_unit(unit, {"us-west-2"}, _OneClient(client), Settings(),
+        found = scan.list_unit(unit, {"us-west-2"}, OneClient(client), Settings(),
                                scan._Counter())
         stub.assert_no_pending_responses()
     assert [t.id for t in found] == [f"res-{n}" for n in range(pages)]

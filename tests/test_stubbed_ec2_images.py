@@ -9,20 +9,13 @@ from botocore.stub import Stubber
 from chalicelib import reaper
 from chalicelib.config import Settings
 from chalicelib.events import Target
+from conftest import OneClient
 
 IMAGE, SNAPSHOT = "ami-0c1d2e3f4a5b69788", "snap-0a1b2c3d4e5f60718"
 # DisableImageDeregistrationProtection answers its Return as text, DeregisterImage not.
 RESPONSES = {"disable_image_deregistration_protection": {"Return": "true"},
              "deregister_image": {"Return": True}, "delete_snapshot": {}}
 TARGET = Target("AWS::EC2::Image", IMAGE, "us-east-1", "123456789012", "ec2:CreateImage")
-
-
-class _OneClient:
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _described(protection: str) -> dict:
@@ -40,7 +33,7 @@ def _decide(settings, answers):
                           {"ImageIds": [IMAGE], "IncludeDisabled": True})
         for method, params in answers[1:]:
             stub.add_response(method, RESPONSES[method], params)
-        outcome = reaper.handle(TARGET, settings, _OneClient(ec2))
+        outcome = reaper.handle(TARGET, settings, OneClient(ec2))
         stub.assert_no_pending_responses()
     return outcome
 

@@ -8,7 +8,7 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/checkout-batch"
 SERVICE = "arn:aws:ecs:us-east-1:123456789012:service/checkout-batch/worker"
@@ -16,16 +16,6 @@ TASK = "arn:aws:ecs:us-east-1:123456789012:task/checkout-batch/0a1b2c3d4e5f46a7b
 INSTANCE = ("arn:aws:ecs:us-east-1:123456789012:container-instance/checkout-batch/"
             "9f8e7d6c5b4a43218f7e6d5c4b3a2918")
 KILL = Settings(dry_run=False)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _cluster(status: str = "ACTIVE") -> dict:

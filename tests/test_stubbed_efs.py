@@ -10,21 +10,11 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 FS = "fs-0a1b2c3d4e5f60718"
 WHEN = datetime.datetime(2026, 11, 29, 12, 20, 33, tzinfo=datetime.timezone.utc)
 KILL = Settings(dry_run=False)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _describe(stub) -> None:

@@ -10,20 +10,10 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 WHEN = datetime.datetime(2026, 11, 29, 11, 10, 5, tzinfo=datetime.timezone.utc)
 KILL = Settings(dry_run=False)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _cluster(name: str, status: str = "ACTIVE", protected: bool = False) -> dict:

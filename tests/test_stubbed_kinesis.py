@@ -8,16 +8,9 @@ from botocore.stub import Stubber
 from chalicelib import reaper
 from chalicelib.config import Settings
 from chalicelib.events import Target
+from conftest import OneClient
 
 NAME = "clickstream"
-
-
-class _OneClient:
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _summary(status: str) -> dict:
@@ -38,7 +31,7 @@ def test_a_stream_still_creating_is_deferred_for_a_later_run():
                               f"Stream {NAME} under account 123456789012 not ACTIVE.",
                               expected_params={"StreamName": NAME,
                                                "EnforceConsumerDeletion": True})
-        outcome = reaper.handle(target, Settings(dry_run=False), _OneClient(kinesis))
+        outcome = reaper.handle(target, Settings(dry_run=False), OneClient(kinesis))
         stub.assert_no_pending_responses()
     assert outcome.action == reaper.DEFERRED
     assert "ResourceInUseException" in outcome.reason

@@ -10,20 +10,10 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper, scan
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 TYPE = "AWS::Lightsail::Instance"
 WHEN = datetime.datetime(2026, 11, 29, 11, 52, 30, tzinfo=datetime.timezone.utc)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _instance(name: str, region: str, state: str = "running") -> dict:

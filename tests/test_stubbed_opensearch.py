@@ -8,20 +8,10 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper, scan
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 KILL = Settings(dry_run=False)
 TYPE = "AWS::OpenSearchService::Domain"
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _status(name: str, processing: bool = False, deleted: bool = False) -> dict:

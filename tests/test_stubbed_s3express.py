@@ -11,21 +11,11 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper, registry, scan
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 TYPE = "AWS::S3Express::DirectoryBucket"
 NAME = "ml-scratch--use1-az4--x-s3"
 WHEN = datetime.datetime(2026, 11, 29, 11, 31, 55, tzinfo=datetime.timezone.utc)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _listed(*names: str) -> dict:

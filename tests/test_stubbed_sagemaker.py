@@ -10,21 +10,11 @@ from botocore.stub import Stubber
 
 from chalicelib import reaper
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import OneClient, load_event
 
 NAME = "Churn-Exploration"
 REGION = "ap-southeast-1"
 WHEN = datetime.datetime(2026, 11, 29, 11, 44, 18, tzinfo=datetime.timezone.utc)
-
-
-class OneClient:
-    """Hands the one stubbed client to the engine, whatever it asks for."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, *args, **kwargs):
-        return self._client
 
 
 def _listed(status: str) -> dict:
