@@ -37,7 +37,8 @@ class Clients:
         self._own_account: str | None = None
         self._regions: dict[str, list[str]] = {}
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": settings.max_attempts},
+            # total_max_attempts counts the first try too (max_attempts would not).
+            retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
             connect_timeout=5, read_timeout=30,
             # An emulator on 127.0.0.1 has no bucket subdomains.
             s3={"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None,

@@ -27,10 +27,14 @@ class EventError(MonocyteError):
 class AwsError(MonocyteError):
     """An AWS call failed in a way the caller reports but does not handle."""
 
-    def __init__(self, message: str, code: str = "", operation: str = ""):
+    def __init__(self, message: str, code: str = "", operation: str = "",
+                 retried: bool = False):
         super().__init__(message)
         self.code = code
         self.operation = operation
+        # botocore had retried the call: an earlier attempt may have done the work
+        # and lost its answer (a delete that then finds nothing to delete).
+        self.retried = retried
 
 
 class NotFound(AwsError):
@@ -63,11 +67,12 @@ def translate(error: ClientError, not_found: Iterable[str] = (),
     code = str(info.get("Code", ""))
     operation = getattr(error, "operation_name", "") or ""
     message = f"{operation}: {code}: {info.get('Message', '')}".strip(": ")
+    retried = bool(error.response.get("ResponseMetadata", {}).get("RetryAttempts"))
     for codes, kind in ((not_found, NotFound), (not_ready, NotReady),
                         (protected, Protected), (_ACCESS_DENIED, AccessDenied)):
         if code in codes:
-            return kind(message, code, operation)
-    return AwsError(message, code, operation)
+            return kind(message, code, operation, retried)
+    return AwsError(message, code, operation, retried)
 
 
 @contextlib.contextmanager

@@ -178,7 +178,13 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
             client = clients.client(rtype.service, live.delete_region, target.account)
         with aws_errors(**codes):
             notes = rtype.delete(client, target.id, live, settings.force)
-    except NotFound:
+    except NotFound as error:
+        if error.retried:
+            # It was there a moment ago: our first attempt deleted it and its answer
+            # was lost; the retry found nothing. A kill, and recorded as one.
+            return Outcome.of(target, KILLED, reason,
+                              notes=[f"{error.operation} answered only on a retry, which "
+                                     "found it gone"])
         return Outcome.of(target, GONE, "gone before the delete")
     except NotReady as error:
         return Outcome.of(target, DEFERRED, f"not deletable yet: {error}")

@@ -5,7 +5,7 @@ import json
 
 import jmespath
 
-from chalicelib.errors import AwsError, NotReady, aws_errors
+from chalicelib.errors import AwsError, NotFound, NotReady, aws_errors
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType
 
 _CONSTRAINT = jmespath.compile("detail.requestParameters.CreateBucketConfiguration"
@@ -65,7 +65,7 @@ FINISHING = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUp
 def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
     # Most new buckets are still empty: try the one call first, empty only if refused.
     try:
-        with aws_errors(not_ready=("BucketNotEmpty",)):
+        with aws_errors(not_found=("NoSuchBucket",), not_ready=("BucketNotEmpty",)):
             client.delete_bucket(Bucket=name)
         return []
     except NotReady:
@@ -78,8 +78,12 @@ def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
                        "BucketNotEmpty")
     for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
         for upload in page.get("Uploads", []):
-            client.abort_multipart_upload(Bucket=name, Key=upload["Key"],
-                                          UploadId=upload["UploadId"])
+            try:
+                with aws_errors(not_found=("NoSuchUpload",)):
+                    client.abort_multipart_upload(Bucket=name, Key=upload["Key"],
+                                                  UploadId=upload["UploadId"])
+            except NotFound:
+                pass  # aborted already (a retry after a lost answer)
     client.delete_bucket(Bucket=name)
     return [f"emptied {removed} object versions"] if removed else []
 
