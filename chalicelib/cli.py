@@ -61,7 +61,7 @@ def _progress(phase: str, done: int, total: int) -> None:
 def _summary_table(report) -> str:
     from chalicelib import text
 
-    columns = ["found", "killed", "would-kill", "spared", "gone", "deferred", "failed",
+    columns = ["found", "killed", "would-kill", "spared", "deferred", "failed",
                "missed"]
     rows = [[r["region"], r["type"], *[str(r[c]) for c in columns]] for r in report.summary()]
     totals = [sum(r[c] for r in report.summary()) for c in columns]

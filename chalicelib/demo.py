@@ -202,9 +202,9 @@ def backstop(settings: config.Settings, slack: sandbox.SlackSink) -> bool:
     elapsed = time.perf_counter() - started
     print(f"  The nightly scan (monocyte scan --kill) covers {len(report.regions)} regions "
           f"outside the allowed set in {elapsed:.1f} s, {report.list_calls} list calls:")
-    rows = [[r["region"], r["type"], str(r["found"]), str(r["killed"]), str(r["gone"]),
+    rows = [[r["region"], r["type"], str(r["found"]), str(r["killed"]),
              str(r["deferred"]), str(r["failed"]), str(r["missed"])] for r in report.summary()]
-    print(text.table(rows, ["REGION", "TYPE", "FOUND", "KILLED", "GONE", "DEFERRED",
+    print(text.table(rows, ["REGION", "TYPE", "FOUND", "KILLED", "DEFERRED",
                             "FAILED", "MISSED BY EVENTS"]))
     survivors = [o for o in report.outcomes if o.action in ("killed", "gone", "deferred")
                  and still_there(o.to_dict())]
