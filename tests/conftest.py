@@ -16,10 +16,28 @@ os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                   AWS_DEFAULT_REGION="eu-central-1", AWS_REGION="eu-central-1")
 
 
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+def _no_real_aws(getaddrinfo):
+    """Name lookups of AWS's own hosts fail: moto intercepts in process before any
+    socket, the moto server and the Slack stand-in are on 127.0.0.1, and the Stubber
+    never sends. A test that would reach real AWS fails instead."""
+    def guarded(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        if name.rstrip(".").endswith(_AWS_HOSTS):
+            raise OSError(f"tests must not reach real AWS: {name}")
+        return getaddrinfo(host, *args, **kwargs)
+    return guarded
+
+
 def pytest_configure(config):
+    import socket
+
     from chalicelib import moto_fixes
 
     moto_fixes.apply()
+    socket.getaddrinfo = _no_real_aws(socket.getaddrinfo)
 
 
 def load_event(name: str) -> dict:

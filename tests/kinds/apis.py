@@ -50,11 +50,6 @@ def create_notebook(trail, region, protect=False):
     name = _name("notebook")
     trail.call(sagemaker, "create_notebook_instance", NotebookInstanceName=name,
                InstanceType="ml.t2.medium", RoleArn=ROLE)
-    # CloudTrail names SageMaker sagemaker.amazonaws.com, not by botocore's endpoint
-    # prefix (api.sagemaker).
-    event = trail.events[-1]
-    event["source"] = "aws.sagemaker"
-    event["detail"]["eventSource"] = "sagemaker.amazonaws.com"
     return name
 
 
