@@ -100,22 +100,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if settings.exemptions_error:
         print(f"monocyte: {settings.exemptions_error}; REPORT-ONLY until it is fixed",
               file=sys.stderr)
+    from chalicelib import breaker, fleet
+
     try:
         sink = verdicts.build(settings, clients)
-        from chalicelib import fleet
-
-        from chalicelib import breaker
-
         fuse = breaker.build(settings, clients, alert=sink.alert)
         report = scan.scan(settings, clients, regions, types, progress, sink,
                            accounts=fleet.accounts(settings, clients), breaker=fuse)
     except AwsError as error:
         return _fail(f"scan could not start: {error}")
     sink.summary(report)
-    if fuse and not settings.dry_run and fuse.open_reason():
-        print(f"monocyte: REPORT-ONLY, the blast-radius breaker is open: "
-              f"{fuse.open_reason()}. Raise MONOCYTE_BREAKER_LIMIT (and "
-              "MONOCYTE_BREAKER_ACCOUNT_LIMIT) for a deliberate clean-up.", file=sys.stderr)
+    held = fuse.open_reason() if fuse and not settings.dry_run else None
+    if held:
+        print(f"monocyte: REPORT-ONLY, the blast-radius breaker is open: {held}. Raise "
+              "MONOCYTE_BREAKER_LIMIT (and MONOCYTE_BREAKER_ACCOUNT_LIMIT) for a "
+              "deliberate clean-up.", file=sys.stderr)
     if args.json:
         for outcome in report.outcomes:
             print(json.dumps(outcome.to_dict()))
@@ -131,7 +130,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
         for outcome in report.outcomes:
             if outcome.action == "failed":
                 print(f"FAILED {outcome.region} {outcome.type} {outcome.id}: {outcome.reason}")
-    held = bool(fuse and fuse.open_reason() and not settings.dry_run)
     return 0 if report.ok and not held else EXIT_FAILED
 
 

@@ -154,8 +154,9 @@ def handle_sqs(records: Any, settings: Settings, clients: Clients,
     raises for SQS to retry."""
     for record in records:
         try:
-            if retry.KEY in _json_object(record.body):
-                retry.run(_json_object(record.body), settings, clients, verdicts, breaker)
+            data = _json_object(record.body)
+            if retry.KEY in data:
+                retry.run(data, settings, clients, verdicts, breaker)
             else:
                 run_message(record.body, settings, clients, verdicts, breaker)
         except EventError as error:

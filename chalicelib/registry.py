@@ -206,13 +206,13 @@ def event_pattern() -> dict:
 
     Names are grouped per source with ``$or``: a flat list of sources and names would
     also match Glue's CreateTable because DynamoDB's is registered."""
+    events = [e for t in all_types() for e in t.events]
     names: dict[str, set[str]] = {}
-    for rtype in all_types():
-        for event in rtype.events:
-            names.setdefault(event.source, set()).add(event.name)
+    for event in events:
+        names.setdefault(event.source, set()).add(event.name)
     return {
         "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
-        "source": sorted({"aws." + source.split(".", 1)[0] for source in names}),
+        "source": sorted({e.aws_source for e in events}),
         "detail": {"$or": [{"eventSource": [source], "eventName": sorted(names[source])}
                            for source in sorted(names)]},
     }

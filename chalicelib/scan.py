@@ -211,8 +211,8 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
     account that cannot be reached is a reported failure; the others are scanned.
     """
     report = Report()
-    chosen = [registry.get(t) for t in types] if types else list(registry.listed_types())
-    chosen = [t for t in chosen if t.listing]
+    chosen = [registry.get(t) for t in types if registry.get(t).listing] if types else list(
+        registry.listed_types())
     units: list[Unit] = []
     scanned: set[str] = set()
     for account in accounts or [clients.own_account()]:
@@ -266,7 +266,7 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
     calls = _Counter()
     targets: list[Target] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
-        for unit, found in _each(pool, units, lambda u: list_unit(u, keep, clients, settings,
+        for _, found in _each(pool, units, lambda u: list_unit(u, keep, clients, settings,
                                                                    calls),
                                  report, "listing", progress):
             targets += found

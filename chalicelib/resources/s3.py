@@ -62,20 +62,27 @@ FINISHING = ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUp
              "s3:GetLifecycleConfiguration", "s3:PutBucketPublicAccessBlock"]
 
 
-def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
-    # Most new buckets are still empty: try the one call first, empty only if refused.
+def deleted_at_once(client, name: str) -> bool:
+    """Most new buckets are still empty: try the one call first. False when S3 says
+    it must be emptied; NotFound when it is gone (a retried call included)."""
     try:
         with aws_errors(not_found=("NoSuchBucket",), not_ready=("BucketNotEmpty",)):
             client.delete_bucket(Bucket=name)
-        return []
+        return True
     except NotReady:
-        pass
-    removed, finished = _empty(client, name, VERSIONS_PER_RUN)
-    if not finished:
-        steps = _cut_off(client, name)
-        raise NotReady(f"bucket too big for one run: removed {removed} object versions, "
-                       f"then {', '.join(steps)}; a later run deletes the rest",
-                       "BucketNotEmpty")
+        return False
+
+
+def delete_keys(client, name: str, batch: list[dict]) -> None:
+    """One DeleteObjects call (at most 1000 keys); any key it refuses is an error."""
+    answer = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
+    if answer.get("Errors"):
+        first = answer["Errors"][0]
+        raise AwsError(f"DeleteObjects: {len(answer['Errors'])} keys refused, first "
+                       f"{first.get('Key')!r}: {first.get('Code')}", first.get("Code", ""))
+
+
+def abort_uploads(client, name: str) -> None:
     for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
         for upload in page.get("Uploads", []):
             try:
@@ -84,6 +91,18 @@ def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
                                                   UploadId=upload["UploadId"])
             except NotFound:
                 pass  # aborted already (a retry after a lost answer)
+
+
+def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
+    if deleted_at_once(client, name):
+        return []
+    removed, finished = _empty(client, name, VERSIONS_PER_RUN)
+    if not finished:
+        steps = _cut_off(client, name)
+        raise NotReady(f"bucket too big for one run: removed {removed} object versions, "
+                       f"then {', '.join(steps)}; a later run deletes the rest",
+                       "BucketNotEmpty")
+    abort_uploads(client, name)
     client.delete_bucket(Bucket=name)
     return [f"emptied {removed} object versions"] if removed else []
 
@@ -103,17 +122,14 @@ def _empty(client, name: str, budget: int) -> tuple[int, bool]:
             return removed, True
         if removed + len(batch) > budget:
             return removed, False
-        answer = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
-        if answer.get("Errors"):
-            first = answer["Errors"][0]
-            raise AwsError(f"DeleteObjects: {len(answer['Errors'])} keys refused, first "
-                           f"{first.get('Key')!r}: {first.get('Code')}", first.get("Code", ""))
+        delete_keys(client, name, batch)
         removed += len(batch)
 
 
 def _cut_off(client, name: str) -> list[str]:
-    """Nobody but Monocyte reads or writes the bucket from now on, and S3 itself
-    expires what is left; each call is idempotent, so a later run may repeat them."""
+    """Nobody reads, writes or shares the data from now on (only deleting is left),
+    and S3 itself expires what remains; each call is idempotent, so a later run may
+    repeat them."""
     client.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
         "RestrictPublicBuckets": True})

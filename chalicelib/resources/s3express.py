@@ -12,8 +12,8 @@ purpose buckets they are listed per region and have no versions.
 """
 from __future__ import annotations
 
-from chalicelib.errors import AwsError, NotReady, aws_errors
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_iso
+from chalicelib.resources import s3
 
 # Every directory bucket's name ends so (name--zone-id--x-s3); no general purpose
 # bucket's can. Checked before anything is deleted: an emulator that answers
@@ -38,28 +38,17 @@ def _empty(client, name: str) -> int:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
         batch = [{"Key": o["Key"]} for o in page.get("Contents", [])]
         if batch:  # a page holds at most 1000 keys, DeleteObjects' limit
-            answer = client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
-            if answer.get("Errors"):
-                first = answer["Errors"][0]
-                raise AwsError(f"DeleteObjects: {len(answer['Errors'])} keys refused, first "
-                               f"{first.get('Key')!r}: {first.get('Code')}", first.get("Code", ""))
+            s3.delete_keys(client, name, batch)
             removed += len(batch)
-    for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
-        for upload in page.get("Uploads", []):
-            client.abort_multipart_upload(Bucket=name, Key=upload["Key"],
-                                          UploadId=upload["UploadId"])
     return removed
 
 
 def delete_bucket(client, name: str, live: Live, force: bool) -> list[str]:
-    # Most new buckets are still empty: try the one call first, empty only if refused.
-    try:
-        with aws_errors(not_ready=("BucketNotEmpty",)):
-            client.delete_bucket(Bucket=name)
+    # The same steps as a general purpose bucket, without versions.
+    if s3.deleted_at_once(client, name):
         return []
-    except NotReady:
-        pass
     removed = _empty(client, name)
+    s3.abort_uploads(client, name)
     client.delete_bucket(Bucket=name)
     return [f"emptied {removed} objects"] if removed else []
 
