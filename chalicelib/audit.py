@@ -12,7 +12,7 @@ from typing import Any, Iterator
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib import reaper
-from chalicelib.errors import aws_errors
+from chalicelib.errors import AwsError, aws_errors
 from chalicelib.reaper import Outcome
 
 # The table's shape, shared by the CloudFormation template and the sandbox.
@@ -27,9 +27,11 @@ _DESERIALIZE = TypeDeserializer().deserialize
 
 
 def worth_recording(outcome: Outcome) -> bool:
-    """Kills, would-be kills, failures, deferrals, and spares for any reason but an
-    allowed region (a protection or an exemption is something to prove later)."""
-    if outcome.action in (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED, reaper.DEFERRED):
+    """Kills, would-be kills, failures, deferrals, uncovered creates, and spares for
+    any reason but an allowed region (a protection or an exemption is something to
+    prove later)."""
+    if outcome.action in (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED, reaper.DEFERRED,
+                          reaper.UNCOVERED):
         return True
     return outcome.action == reaper.SPARED and not outcome.reason.endswith("is allowed")
 
@@ -61,6 +63,44 @@ class VerdictLog:
         with aws_errors():
             self.client.put_item(TableName=self.table,
                                  Item={k: _SERIALIZE(v) for k, v in item.items()})
+
+    def write_once(self, outcome: Outcome, key: str) -> bool:
+        """Write the outcome under a key of its own (an event id): False, and nothing
+        written, when an item has that key already (the event was delivered again).
+        Filed under the event's own time when it has one, so that every delivery of
+        one event lands on the same item. Raises AwsError when it could not write."""
+        moment = outcome.created or outcome.at
+        try:
+            when = _parse(moment)
+        except ValueError:
+            moment, when = outcome.at, _parse(outcome.at)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        when = when.astimezone(datetime.timezone.utc)
+        item = {k: v for k, v in outcome.to_dict().items() if v not in (None, "", [])}
+        item.update(day=when.strftime("%Y-%m-%d"),
+                    at=f"{when.strftime('%Y-%m-%dT%H:%M:%SZ')}#{outcome.action}#{key}",
+                    expires=int(when.timestamp()) + self.ttl_days * 86400)
+        return self._put_new({k: _SERIALIZE(v) for k, v in item.items()})
+
+    def mark(self, day: str, name: str, ttl_days: int = 2) -> bool:
+        """A marker item (``name`` on ``day``): True for the one caller that made it.
+        Its sort key starts with a letter, so that ``recent`` never returns it."""
+        expires = int(_parse(f"{day}T00:00:00Z").timestamp()) + ttl_days * 86400
+        return self._put_new({"day": {"S": day}, "at": {"S": f"mark#{name}"},
+                              "expires": {"N": str(expires)}})
+
+    def _put_new(self, item: dict) -> bool:
+        try:
+            with aws_errors():
+                self.client.put_item(TableName=self.table, Item=item,
+                                     ConditionExpression="attribute_not_exists(#a)",
+                                     ExpressionAttributeNames={"#a": "at"})
+        except AwsError as error:
+            if error.code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def recent(self, since: datetime.datetime, until: datetime.datetime | None = None,
                account: str | None = None, region: str | None = None,

@@ -209,8 +209,40 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_FAILED if holes else 0
 
 
+def cmd_coverage_seen(args: argparse.Namespace) -> int:
+    """`coverage --seen`: the uncovered creates in the verdict log, ranked."""
+    import os
+
+    from chalicelib import audit, seen, text
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = config.from_env()
+    table = args.table or settings.audit_table
+    if not table:
+        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
+    since = _since(args.since)
+    client = Clients(settings).client("dynamodb", settings.home_region)
+    try:
+        ranked = seen.rank(audit.VerdictLog(client, table).recent(since))
+    except AwsError as error:
+        return _fail(f"cannot read the verdict log {table!r}: {error}")
+    if args.json:
+        print(json.dumps([s.to_dict() for s in ranked], indent=2))
+        return 0
+    print(text.table(seen.table_rows(ranked), seen.HEADERS))
+    print(f"  {len(ranked)} uncovered calls since {since:%Y-%m-%d %H:%M} UTC "
+          f"({sum(s.count for s in ranked)} events). Cover the top ones with a type, "
+          "or exempt them (docs: README, Uncovered creates).")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from chalicelib import coverage, text
+
+    if args.seen:
+        return cmd_coverage_seen(args)
 
     services = coverage.measure()
     total = coverage.totals(services)
@@ -321,6 +353,11 @@ def parser() -> argparse.ArgumentParser:
         "coverage", help="which create-style operations of botocore's models are handled")
     cover.add_argument("--all", action="store_true", help="list unwatched services too")
     cover.add_argument("--json", action="store_true")
+    cover.add_argument("--seen", action="store_true",
+                       help="rank the uncovered creates found in the verdict log")
+    cover.add_argument("--since", default="30d", help="with --seen: 30d, 24h or an ISO date")
+    cover.add_argument("--table", help="with --seen: default MONOCYTE_AUDIT_TABLE")
+    cover.add_argument("--endpoint-url", help="with --seen: an AWS emulator")
     cover.set_defaults(func=cmd_coverage)
 
     fuse = commands.add_parser(

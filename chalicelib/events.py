@@ -88,6 +88,11 @@ def triage(event: CloudTrailEvent) -> str | None:
         return f"{event.name} failed with {event.error_code}"
     if event.read_only:
         return f"{event.name} is read-only"
+    from chalicelib.uncovered import DEFENDERS
+
+    if event.event_source in DEFENDERS:
+        # Never killed, whatever a type claims: they are how intruders are seen.
+        return f"{event.name} is a defender's ({DEFENDERS[event.event_source]})"
     if not registry.claims(event.event_source, event.event_name):
         return f"no resource type is created by {event.name}"
     return None

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from chalicelib import log, registry, retry, scan
+from chalicelib import log, reaper, registry, retry, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
@@ -130,13 +130,15 @@ def dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list
 
 
 def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
-    """A Report rebuilt from the verdict log's scan records and the dead letters, for
-    the nightly summary when the scan ran as many queued units."""
+    """A Report rebuilt from the verdict log's scan records, its uncovered creates and
+    the dead letters, for the nightly summary when the scan ran as many queued units."""
     report = scan.Report()
     fields = set(Outcome.__dataclass_fields__)
     for record in records:
         if record.get("event") == "scan":
             report.outcomes.append(Outcome(**{k: v for k, v in record.items() if k in fields}))
+        elif record.get("action") == reaper.UNCOVERED:
+            report.uncovered.append(record)
     for letter in dead:
         try:
             account, region = parse(letter["body"])

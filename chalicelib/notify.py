@@ -128,6 +128,8 @@ def summary_message(report: Any, dry_run: bool) -> dict:
     failed = len(report.failures) + sum(1 for o in report.outcomes if o.action == reaper.FAILED)
     missed = [o for o in report.outcomes if o.missed]
     title = f"Nightly scan: {killed} {verb}, {failed} failed, {len(missed)} missed by events"
+    if getattr(report, "uncovered", None):
+        title += f", {len(report.uncovered)} uncovered creates"
     worst = sorted(rows, key=lambda r: (-r[reaper.FAILED], -r["missed"],
                                         -(r[reaper.KILLED] + r[reaper.WOULD_KILL]),
                                         r["region"], r["type"]))
@@ -150,7 +152,54 @@ def summary_message(report: Any, dry_run: bool) -> dict:
             "*Missed by the event path*\n" + "\n".join(
                 f"{o.type} `{o.id}` in {o.region}, created {o.created}" for o in missed[:10])
         )[:3000]}})
+    seen = uncovered_rows(getattr(report, "uncovered", []))
+    if seen:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"*Uncovered creates ({sum(r['count'] for r in seen)} calls, no type claims "
+            "them)*\n" + "\n".join(
+                f"{r['event']} in {r['region']} ({r['account']}): {r['count']}x"
+                for r in seen[:10])
+            + ("\n… `monocyte coverage --seen`" if len(seen) > 10 else "")
+        )[:3000]}})
     return {"text": title, "blocks": blocks}
+
+
+def uncovered_rows(records: list[dict]) -> list[dict]:
+    """Uncovered-create records grouped per (account, region, call), most calls first."""
+    rows: dict[tuple, dict] = {}
+    for record in records:
+        key = (record.get("account", ""), record.get("region", ""), record.get("event", ""))
+        row = rows.setdefault(key, {"account": key[0], "region": key[1], "event": key[2],
+                                    "count": 0})
+        row["count"] += 1
+    return sorted(rows.values(), key=lambda r: (-r["count"], r["event"], r["region"]))
+
+
+def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict:
+    """The one message a day for an uncovered create: what was called, where, by whom,
+    and what to do about it."""
+    source, _, name = outcome.event.partition(":")
+    title = f"Uncovered create: {name} ({source.split('.')[0]})"
+    account = outcome.account + (f" ({account_name})" if account_name else "")
+    fields = [
+        _field("Call", f"`{outcome.event}`"),
+        _field("Region", outcome.region),
+        _field("Account", account),
+        _field("Called by", outcome.creator or "unknown"),
+        _field("Called at", outcome.created or "unknown"),
+        _field("Event", f"`{outcome.id or 'unknown'}`"),
+    ]
+    context = (f"{outcome.reason}. Nothing was deleted: no resource type knows this call. "
+               "Reported once a day per account, region and call; "
+               "`monocyte coverage --seen` ranks them. Cover it with a type, or exempt it.")
+    return {
+        "text": f"{title} in {outcome.region} ({outcome.account})",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            {"type": "section", "fields": fields},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
+        ],
+    }
 
 
 def breaker_message(reason: str) -> dict:

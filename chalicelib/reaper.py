@@ -11,7 +11,7 @@ import datetime
 import logging
 from typing import Any, Callable
 
-from chalicelib import events, log, policy, registry
+from chalicelib import events, log, policy, registry, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, NotFound, NotReady, Protected, aws_errors
@@ -24,6 +24,7 @@ SPARED = "spared"
 GONE = "gone"          # already deleted, or on its way out: nothing to do
 DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
 FAILED = "failed"
+UNCOVERED = "uncovered"  # a create outside the allowed regions no type claims: reported
 
 
 def utc_now() -> str:
@@ -64,6 +65,9 @@ def explain(raw: Any, settings: Settings) -> dict:
     event = events.CloudTrailEvent(raw)
     ignored = events.triage(event)
     if ignored:
+        report = uncovered.reason(event, settings)
+        if report:
+            return {"decision": "report", "reason": report, "targets": []}
         return {"decision": "ignore", "reason": ignored, "targets": []}
     found, problems = events.targets(event)
     judged = []
@@ -88,11 +92,15 @@ def reap(raw: Any, settings: Settings, clients: Clients,
          verdicts: Callable[[Outcome], None] | None = None,
          breaker: Any = None) -> list[Outcome]:
     """Handle one create-call event end to end. Never raises for bad input: a
-    malformed or unclaimed event is logged once and yields no outcome."""
+    malformed or ignored event is logged once and yields no outcome; an uncovered
+    create yields one UNCOVERED outcome (no AWS call)."""
     try:
         event = events.CloudTrailEvent(raw)
         ignored = events.triage(event)
         if ignored:
+            report = uncovered.reason(event, settings)
+            if report:
+                return [_uncovered(event, report, verdicts)]
             log.emit("ignored", reason=ignored, event_id=_event_id(raw))
             return []
         found, problems = events.targets(event)
@@ -110,6 +118,19 @@ def reap(raw: Any, settings: Settings, clients: Clients,
             verdicts(outcome)
         outcomes.append(outcome)
     return outcomes
+
+
+def _uncovered(event: events.CloudTrailEvent, reason: str,
+               verdicts: Callable[[Outcome], None] | None) -> Outcome:
+    """The outcome of an uncovered create: no type, the event id as its id (what the
+    verdict log dedupes on), placed where the call was made."""
+    outcome = Outcome(UNCOVERED, "", event.event_id or "", event.aws_region or "",
+                      event.account or "", reason, event=event.name,
+                      creator=event.user_arn, created=event.event_time)
+    log.emit("uncovered", logging.WARNING, **outcome.to_dict())
+    if verdicts:
+        verdicts(outcome)
+    return outcome
 
 
 def _event_id(raw: Any) -> Any:

@@ -200,22 +200,16 @@ def claims(event_source: str, event_name: str) -> tuple[tuple[ResourceType, Crea
     return _by_event().get((event_source, event_name), ())
 
 
-def event_pattern() -> dict:
-    """The EventBridge pattern of ``reap`` and the forwarders: CloudTrail calls of the
-    registered (source, name) pairs, successful or not (the code re-checks errors).
+def event_pattern(settings: Any = None) -> dict:
+    """The EventBridge pattern of ``reap`` and the forwarders (see chalicelib/pattern.py):
+    create-style calls outside the allowed regions and the cross-region calls, whatever
+    types are registered. The allowed regions are ``settings``' or, by default, the
+    deploy-time environment's (MONOCYTE_ALLOWED_REGIONS)."""
+    from chalicelib import pattern
 
-    Names are grouped per source with ``$or``: a flat list of sources and names would
-    also match Glue's CreateTable because DynamoDB's is registered."""
-    events = [e for t in all_types() for e in t.events]
-    names: dict[str, set[str]] = {}
-    for event in events:
-        names.setdefault(event.source, set()).add(event.name)
-    return {
-        "detail-type": [CLOUDTRAIL_DETAIL_TYPE],
-        "source": sorted({e.aws_source for e in events}),
-        "detail": {"$or": [{"eventSource": [source], "eventName": sorted(names[source])}
-                           for source in sorted(names)]},
-    }
+    if settings is None:
+        return pattern.from_env()
+    return pattern.build(settings.allowed_regions)
 
 
 def iam_actions() -> tuple[str, ...]:

@@ -51,6 +51,8 @@ class Report:
     regions: list[str] = dataclasses.field(default_factory=list)
     units: int = 0
     list_calls: int = 0
+    # Uncovered creates of the event path (verdict-log records), for the summary.
+    uncovered: list[dict] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:

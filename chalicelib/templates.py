@@ -228,7 +228,7 @@ def forwarders(settings: Settings) -> dict:
                     "Description": "Monocyte: forward create calls to the central account",
                     "EventBusName": "default",
                     "State": "ENABLED",
-                    "EventPattern": registry.event_pattern(),
+                    "EventPattern": registry.event_pattern(settings),
                     "Targets": [{
                         "Id": "monocyte-central-bus",
                         "Arn": _sub(_CENTRAL_BUS),

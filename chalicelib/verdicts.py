@@ -5,10 +5,11 @@ it is logged loudly with the whole outcome, and the message still goes out.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
-from chalicelib import audit, log, notify
+from chalicelib import audit, log, notify, reaper, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, ConfigError
@@ -23,9 +24,17 @@ class Verdicts:
         self.settings = settings
         self.log = verdict_log
         self.slack = slack
+        # Uncovered creates seen by this process: its dedupe without a table (or when
+        # the table fails), and the nightly summary's list without a table.
+        self._recorded: set[str] = set()
+        self._posted: set[tuple[str, str]] = set()
+        self.uncovered: list[Outcome] = []
 
     def __call__(self, outcome: Outcome) -> None:
         if not audit.worth_recording(outcome):
+            return
+        if outcome.action == reaper.UNCOVERED:
+            self._uncovered(outcome)
             return
         if self.log:
             try:
@@ -37,6 +46,50 @@ class Verdicts:
             self.slack.send(notify.kill_message(
                 outcome, self.settings.account_name(outcome.account)))
 
+    def _uncovered(self, outcome: Outcome) -> None:
+        """Recorded once per event (a second delivery adds nothing), posted once a day
+        per (account, region, event source and name): a burst is one message."""
+        if not self._first_delivery(outcome):
+            return
+        self.uncovered.append(outcome)
+        if self.slack and self._first_today(outcome):
+            self.slack.send(notify.uncovered_message(
+                outcome, self.settings.account_name(outcome.account)))
+
+    def _first_delivery(self, outcome: Outcome) -> bool:
+        key = outcome.id
+        if key and key in self._recorded:
+            return False
+        if self.log:
+            try:
+                if key:
+                    new = self.log.write_once(outcome, key)
+                else:  # no event id: nothing to dedupe on, so each is recorded
+                    self.log.write(outcome)
+                    new = True
+                if not new:
+                    return False
+            except AwsError as error:
+                log.emit("audit-failed", logging.ERROR, reason=str(error),
+                         outcome=outcome.to_dict())
+        if key:
+            self._recorded.add(key)
+        return True
+
+    def _first_today(self, outcome: Outcome) -> bool:
+        day, key = outcome.at[:10], uncovered.day_key(outcome)
+        if (day, key) in self._posted:
+            return False
+        self._posted.add((day, key))
+        if self.log:
+            try:
+                return self.log.mark(day, f"uncovered#{key}")
+            except AwsError as error:
+                # Without the shared marker this process's memory decides.
+                log.emit("audit-failed", logging.ERROR, reason=str(error),
+                         outcome=outcome.to_dict())
+        return True
+
     def alert(self, reason: str) -> None:
         """The blast-radius breaker opened: one loud log line and one message."""
         log.emit("breaker-open", logging.ERROR, reason=reason,
@@ -45,9 +98,23 @@ class Verdicts:
             self.slack.send(notify.breaker_message(reason))
 
     def summary(self, report: Any) -> None:
-        """The nightly summary, after a scan."""
+        """The nightly summary, after a scan, with the last day's uncovered creates:
+        the report's own (fleet.summary_from_log read them), else the verdict log's,
+        else this process's."""
+        if not report.uncovered:
+            report.uncovered = self._recent_uncovered()
         if self.slack:
             self.slack.send(notify.summary_message(report, self.settings.dry_run))
+
+    def _recent_uncovered(self) -> list[dict]:
+        if self.log:
+            since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=24)
+            try:
+                return [r for r in self.log.recent(since)
+                        if r.get("action") == reaper.UNCOVERED]
+            except AwsError as error:
+                log.emit("audit-failed", logging.ERROR, reason=str(error))
+        return [o.to_dict() for o in self.uncovered]
 
 
 def build(settings: Settings, clients: Clients) -> Verdicts:

@@ -82,9 +82,15 @@ def test_failed_and_read_only_calls_are_ignored(name, reason):
 
 
 def test_a_create_table_from_another_service_is_not_dynamodb():
+    # Glue's CreateTable is no DynamoDB table: no target. Outside the allowed regions
+    # and claimed by no type, it is an uncovered create, reported (issue 10).
     event = load_event("dynamodb.CreateTable")
     event["source"] = "aws.glue"
     event["detail"]["eventSource"] = "glue.amazonaws.com"
+    result = reaper.explain(event, EU)
+    assert result["decision"] == "report" and result["targets"] == []
+    assert "glue.amazonaws.com:CreateTable" in result["reason"]
+    event["detail"]["awsRegion"] = "eu-west-1"
     assert reaper.explain(event, EU)["decision"] == "ignore"
 
 
