@@ -256,3 +256,12 @@ def test_a_forwarder_rule_delivers_an_uncovered_create_to_the_central_bus(aws):
     [forwarded] = received()
     assert forwarded["detail"]["eventName"] == "CreateIdentityPool"
     assert forwarded["detail"]["awsRegion"] == "us-east-1"
+
+
+def test_every_registered_create_event_outside_the_eu_is_forwarded():
+    """A type whose event the pattern would drop is a type that never fires: its
+    name must be create-style or one of CROSS_REGION_CALLS."""
+    for rtype in registry.all_types():
+        for event in rtype.events:
+            assert forwards(call(event.source, event.name, "us-east-1", event.aws_source)), (
+                rtype.cfn_type, event.name)
