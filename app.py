@@ -6,6 +6,8 @@ from chalicelib import registry, runtime
 app = Chalice(app_name="monocyte")
 
 
+# The pattern of the deploy-time settings: Chalice loads this module with the stage's
+# environment (.chalice/config.json), so MONOCYTE_ALLOWED_REGIONS decides it.
 @app.on_cw_event(registry.event_pattern(), name="reap")
 def reap(event):
     return runtime.reap(event.to_dict())

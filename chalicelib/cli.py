@@ -172,7 +172,8 @@ def cmd_log(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(found, indent=2, default=str))
         return 0
-    rows = [[v.get("at", "")[:20], v.get("action", ""), v.get("type", ""), v.get("id", ""),
+    rows = [[v.get("at", "")[:20], v.get("action", ""),
+             v.get("type") or v.get("event", ""), v.get("id", ""),
              v.get("region", ""), v.get("account", ""), v.get("reason", "")] for v in found]
     print(text.table(rows, ["AT", "ACTION", "TYPE", "ID", "REGION", "ACCOUNT", "REASON"]))
     print(f"  {len(found)} verdicts since {since:%Y-%m-%d %H:%M} UTC")
