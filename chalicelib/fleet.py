@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from chalicelib import log, registry, retry, scan
+from chalicelib import limits, log, registry, retry, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
@@ -53,16 +53,40 @@ def messages(settings: Settings, clients: Clients) -> tuple[list[dict], list[sca
     return bodies, failures
 
 
+# SQS takes at most ten messages per SendMessageBatch, and their bodies together count
+# against the same message size as one message.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+BATCH_MAX_MESSAGES = 10
+
+
+def batches(bodies: list[str]) -> list[list[str]]:
+    """The bodies in SendMessageBatch calls: ten at most, within SQS's message size
+    together. A unit is an account and a region, so one body is small; one that is
+    not (it cannot be cut: it names the unit) is refused with a clear error."""
+    found: list[list[str]] = []
+    size = 0
+    for body in bodies:
+        length = limits.sqs_body_bytes(body)
+        if length > limits.SQS_MESSAGE_MAX_BYTES:
+            raise EventError(f"a scan unit is {length} bytes, more than SQS takes: {body:.100}")
+        if not found or len(found[-1]) == BATCH_MAX_MESSAGES \
+                or size + length > limits.SQS_MESSAGE_MAX_BYTES:
+            found.append([])
+            size = 0
+        found[-1].append(body)
+        size += length
+    return found
+
+
 def enqueue(settings: Settings, clients: Clients) -> dict:
     """Put every unit of tonight's scan on the queue (batches of ten)."""
     bodies, failures = messages(settings, clients)
     sqs = clients.client("sqs", settings.home_region)
     with aws_errors():
         url = sqs.get_queue_url(QueueName=settings.scan_queue)["QueueUrl"]
-        for start in range(0, len(bodies), 10):
-            batch = bodies[start:start + 10]
+        for batch in batches([json.dumps(body) for body in bodies]):
             answer = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(n), "MessageBody": json.dumps(body)} for n, body in enumerate(batch)])
+                {"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)])
             if answer.get("Failed"):
                 raise AwsError(f"SendMessageBatch refused {len(answer['Failed'])} messages")
     for failure in failures:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from chalicelib import audit, registry
+from chalicelib import audit, limits, registry
 from chalicelib.config import Settings
 
 NAMES = ("forwarders", "member-role", "central", "scp", "verdicts")
@@ -53,8 +53,8 @@ MEMBER_EXTRA_ACTIONS = (
     "events:DescribeRule",  # the doctor checks that the forwarder is in place
 )
 
-# The largest service control policy AWS Organizations accepts, whitespace excluded.
-SCP_MAX_CHARS = 5120
+# The largest service control policy (AWS's quota, named in chalicelib.limits).
+SCP_MAX_CHARS = limits.SCP_MAX_CHARS
 
 # The global services (or single operations) that must keep working whatever the
 # requested region: their endpoints live in us-east-1 (or answer for every region).
