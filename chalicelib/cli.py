@@ -182,6 +182,12 @@ def cmd_log(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from chalicelib import templates
 
+    if getattr(args, "merge", False):
+        if args.name != "central":
+            return _fail("--merge is for the central template (chalice package "
+                         "--merge-template)")
+        print(json.dumps(templates.chalice_merge(config.from_env()), indent=2))
+        return 0
     print(json.dumps(templates.render(args.name, config.from_env(), table=args.table),
                      indent=2))
     return 0
@@ -308,6 +314,9 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("name", choices=["forwarders", "member-role", "central", "scp",
                                            "verdicts"])
     template.add_argument("--table", help="the verdict table's name (verdicts)")
+    template.add_argument("--merge", action="store_true",
+                          help="central only: the file for `chalice package --merge-template`"
+                               " (adds reap's on-failure queue to Chalice's function)")
     template.set_defaults(func=cmd_template)
 
     doctor = commands.add_parser(

@@ -136,12 +136,17 @@ def run_message(body: str, settings: Settings, clients: Clients,
     return report
 
 
-def dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list[dict]:
-    """The units in the dead-letter queue, looked at without taking them."""
+_NO_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+
+
+def dead_letters(settings: Settings, clients: Clients, limit: int = 100,
+                 queue: str | None = None) -> list[dict]:
+    """The messages of a dead-letter queue (by default the scan's), looked at without
+    taking them. NotFound when there is no such queue."""
     sqs = clients.client("sqs", settings.home_region)
     found: list[dict] = []
-    with aws_errors():
-        url = sqs.get_queue_url(QueueName=settings.scan_queue + "-dlq")["QueueUrl"]
+    with aws_errors(not_found=_NO_QUEUE):
+        url = sqs.get_queue_url(QueueName=queue or settings.scan_queue + "-dlq")["QueueUrl"]
         while len(found) < limit:
             answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
                                          VisibilityTimeout=0, WaitTimeSeconds=0)
@@ -151,6 +156,39 @@ def dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list
                 break
             found += [{"id": m["MessageId"], "body": m["Body"]} for m in new]
     return found
+
+
+def reap_dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list[dict]:
+    """The events ``reap`` could not take, from its on-failure queue (Lambda's
+    invocation records: the event is the ``requestPayload``), left in the queue. None
+    when there is no such queue (``chalice deploy`` without the central stack) or it
+    cannot be read: one log line, and the summary says so."""
+    from chalicelib.templates import REAP_DLQ
+
+    try:
+        letters = dead_letters(settings, clients, limit, queue=REAP_DLQ)
+    except AwsError as error:
+        log.emit("reap-dlq-unreadable", logging.WARNING, queue=REAP_DLQ, reason=str(error))
+        return None  # type: ignore[return-value]
+    return [describe_reap_failure(letter) for letter in letters]
+
+
+def describe_reap_failure(letter: dict) -> dict:
+    """What an invocation record says: why it failed, and which call of which account
+    and region it carried (a record that cannot be read says so)."""
+    try:
+        record = json.loads(letter["body"])
+        payload = record.get("requestPayload") or {}
+        detail = payload.get("detail") or {}
+        return {"id": letter["id"],
+                "condition": str(record.get("requestContext", {}).get("condition", "")),
+                "account": str(payload.get("account", "")),
+                "region": str(detail.get("awsRegion") or payload.get("region", "")),
+                "event": f"{detail.get('eventSource', '')} {detail.get('eventName', '')}".strip(),
+                "time": str(payload.get("time", ""))}
+    except (TypeError, ValueError, AttributeError):
+        return {"id": letter["id"], "condition": "unreadable", "account": "", "region": "",
+                "event": "", "time": ""}
 
 
 def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:

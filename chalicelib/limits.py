@@ -24,6 +24,11 @@ EVENT_PATTERN_MAX_CHARS = 2_048
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 ROLE_INLINE_POLICIES_MAX_CHARS = 10_240
 
+# IAM, "Role trust policy length": 2,048 characters by default (adjustable), white
+# space not counted (same page).
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ROLE_TRUST_POLICY_MAX_CHARS = 2_048
+
 # IAM, "For managed policies": each managed policy can't exceed 6,144 characters,
 # white space not counted (same page).
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html

@@ -42,6 +42,18 @@ DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
 # to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
 STACKSETS_EXEC_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
 
+# Where the events that ``reap`` could not take land (its on-failure destination): a
+# flood throttled beyond the reserved concurrency for longer than the event may wait,
+# or an event whose every try failed. The nightly summary reports them.
+REAP_DLQ = "monocyte-reap-dlq"
+# Lambda keeps a throttled asynchronous event and retries it for up to six hours (the
+# maximum), and retries a failed one twice: then it goes to the queue, never nowhere.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+REAP_MAX_EVENT_AGE_SECONDS = 6 * 3600
+REAP_RETRY_ATTEMPTS = 2
+# Chalice's logical ids in ``chalice package`` output (CamelCase of the handler names).
+_REAP_FUNCTION, _REAP_ROLE, _SUMMARY_ROLE = "Reap", "ReapRole", "NightlySummaryRole"
+
 # The scan Lambda may run 900 s; a message must stay invisible a little longer.
 SCAN_VISIBILITY_TIMEOUT = 960
 SCAN_MAX_RECEIVE_COUNT = 3
@@ -351,6 +363,14 @@ def central(settings: Settings) -> dict:
             },
         },
     }
+    resources["ReapDeadLetterQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": REAP_DLQ,
+            "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+            "SqsManagedSseEnabled": True,
+        },
+    }
     resources.update(audit.template(_ref("VerdictTableName"))["Resources"])  # type: ignore[arg-type]
     return {
         "AWSTemplateFormatVersion": _VERSION,
@@ -373,8 +393,43 @@ def central(settings: Settings) -> dict:
             "ScanDeadLetterQueueUrl": {"Value": _ref("ScanDeadLetterQueue")},
             "ScanDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ScanDeadLetterQueue", "Arn"]}},
             "VerdictTableName": {"Value": _ref("VerdictTable")},
+            "ReapDeadLetterQueueUrl": {"Value": _ref("ReapDeadLetterQueue")},
+            "ReapDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}},
         },
     }
+
+
+def chalice_merge(settings: Settings) -> dict:
+    """``central``, plus what only the merged ``chalice package`` output can hold (it
+    names Chalice's own resources, so it is not a template on its own): the ``reap``
+    function's on-failure destination, and the rights to use the queue. Chalice
+    itself has no setting for either (aws/chalice#967); ``--merge-template`` deep-merges
+    these keys into its function and adds the policies."""
+    template = central(settings)
+    dlq_arn = {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}
+    template["Resources"].update({
+        _REAP_FUNCTION: {"Properties": {"EventInvokeConfig": {
+            "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
+            "MaximumRetryAttempts": REAP_RETRY_ATTEMPTS,
+            # SAM's form: its extra "Type" says what the destination is.
+            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq_arn}},
+        }}},
+        # Lambda sends the invocation record with the function's own role.
+        "ReapDeadLetterAccess": _queue_policy("monocyte-reap-dlq-send", _REAP_ROLE, dlq_arn,
+                                              ["sqs:SendMessage"]),
+        # The nightly summary looks at what landed there, without taking it.
+        "SummaryDeadLetterAccess": _queue_policy(
+            "monocyte-reap-dlq-read", _SUMMARY_ROLE, dlq_arn,
+            ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:GetQueueAttributes"]),
+    })
+    return template
+
+
+def _queue_policy(name: str, role: str, queue_arn: dict, actions: list[str]) -> dict:
+    return {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": name, "Roles": [_ref(role)],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": queue_arn}]}}}
 
 
 def scp_document(settings: Settings, exempt_role_arn: Any = DEFAULT_EXEMPT_ROLE,

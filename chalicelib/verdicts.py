@@ -44,10 +44,11 @@ class Verdicts:
         if self.slack:
             self.slack.send(notify.breaker_message(reason))
 
-    def summary(self, report: Any) -> None:
-        """The nightly summary, after a scan."""
+    def summary(self, report: Any, reap_failures: list[dict] | None = ()) -> None:
+        """The nightly summary, after a scan (and what landed in reap's dead letters)."""
         if self.slack:
-            self.slack.send(notify.summary_message(report, self.settings.dry_run))
+            self.slack.send(notify.summary_message(report, self.settings.dry_run,
+                                                   reap_failures))
 
 
 def build(settings: Settings, clients: Clients) -> Verdicts:

@@ -24,13 +24,25 @@ import boto3
 import pytest
 
 from chalicelib import audit, fleet, limits, registry, retry, templates
+from chalicelib import cli
 from chalicelib.config import Settings, known_regions
 from chalicelib.events import Target
 from chalicelib.reaper import KILLED, Outcome
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HOME = "eu-central-1"
-ALL_BUT_ONE = ",".join(sorted(known_regions() - {"us-east-1"}))
+
+
+def _commercial_regions() -> list[str]:
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    [aws] = [p for p in data["partitions"] if p["partition"] == "aws"]
+    return sorted(aws["regions"])
+
+
+# Every commercial region allowed but one: the longest region list a user can mean.
+ALL_BUT_ONE = ",".join(r for r in _commercial_regions() if r != "us-east-1")
 SETTINGS = {"default": {}, "all-but-one": {"MONOCYTE_ALLOWED_REGIONS": ALL_BUT_ONE}}
 
 # The pattern lists every create call of every type today (2,694 characters compact):
@@ -180,3 +192,257 @@ def test_scan_units_go_in_batches_of_ten_within_the_message_size():
     assert all(len(batch) <= 10 for batch in found)
     big = ["x" * 100_000] * 5
     assert [len(batch) for batch in fleet.batches(big)] == [2, 2, 1]
+
+
+# --- flooding: reap's reserved concurrency and dead-letter queue -------------------
+
+def _invocation_record(event: dict, condition: str = "EventAgeExceeded") -> str:
+    # The record Lambda sends to an on-failure destination, as AWS's Lambda guide shows
+    # it ("Example invocation record"): the event rides in requestPayload.
+    return json.dumps({
+        "version": "1.0", "timestamp": "2026-12-02T18:16:05.568Z",
+        "requestContext": {"requestId": "e4b46cbf-b738-xmpl-8880-a18cdf61200e",
+                           "functionArn": "arn:aws:lambda:eu-central-1:123456789012:"
+                                          "function:monocyte-prod-reap:$LATEST",
+                           "condition": condition, "approximateInvokeCount": 3},
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                            "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": "Task timed out after 300.00 seconds"}})
+
+
+@pytest.fixture
+def summary_env(aws, monkeypatch):
+    from chalicelib import runtime
+
+    audit.create_table(boto3.client("dynamodb", HOME), "monocyte-verdicts-prod")
+    sqs = boto3.client("sqs", HOME)
+    for name in ("monocyte-scan-dlq", "monocyte-scan"):
+        sqs.create_queue(QueueName=name)
+    monkeypatch.setenv("MONOCYTE_SCAN_QUEUE", "monocyte-scan")
+    monkeypatch.setenv("MONOCYTE_AUDIT_TABLE", "monocyte-verdicts-prod")
+    monkeypatch.delenv("MONOCYTE_SLACK_WEBHOOK_PARAMETER", raising=False)
+    runtime.reset()
+    yield sqs
+    runtime.reset()
+
+
+def test_what_landed_in_the_reap_dlq_is_in_the_nightly_summary(summary_env, trail, monkeypatch):
+    from chalicelib import notify, runtime
+    from chalicelib.sandbox import SlackSink
+
+    sqs = summary_env
+    url = sqs.create_queue(QueueName=templates.REAP_DLQ)["QueueUrl"]
+    trail.call(boto3.client("sqs", "us-west-2"), "create_queue", QueueName="flooded")
+    trail.call(boto3.client("sns", "ap-southeast-1"), "create_topic", Name="throttled")
+    sqs.send_message(QueueUrl=url, MessageBody=_invocation_record(trail.events[0]))
+    sqs.send_message(QueueUrl=url, MessageBody=_invocation_record(trail.events[1],
+                                                                   "RetriesExhausted"))
+    sqs.send_message(QueueUrl=url, MessageBody="not a record")
+    with SlackSink() as sink:
+        monkeypatch.setenv("MONOCYTE_SLACK_WEBHOOK_URL", sink.url)
+        runtime.reset()
+        answer = runtime.nightly_summary()
+    assert answer["reap_dead_letters"] == 3
+    [summary] = sink.messages
+    shown = notify.render_text(summary)
+    assert "Events the reaper could not take: 3" in shown
+    assert "us-west-2 sqs.amazonaws.com CreateQueue" in shown and "EventAgeExceeded" in shown
+    assert "ap-southeast-1 sns.amazonaws.com CreateTopic" in shown
+    assert "RetriesExhausted" in shown and "unreadable" in shown
+    # Looked at, not taken: they stay for an operator (and tomorrow's summary).
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert int(attributes["ApproximateNumberOfMessages"]) + \
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 3
+
+
+def test_an_empty_reap_dlq_adds_nothing_and_a_missing_one_is_said(summary_env, monkeypatch):
+    from chalicelib import notify, runtime
+    from chalicelib.sandbox import SlackSink
+
+    with SlackSink() as sink:
+        monkeypatch.setenv("MONOCYTE_SLACK_WEBHOOK_URL", sink.url)
+        runtime.reset()
+        assert runtime.nightly_summary()["reap_dead_letters"] is None  # no queue
+        summary_env.create_queue(QueueName=templates.REAP_DLQ)
+        assert runtime.nightly_summary()["reap_dead_letters"] == 0
+    missing, empty = (notify.render_text(m) for m in sink.messages)
+    assert "monocyte-reap-dlq cannot be read" in missing
+    assert "reaper could not take" not in empty and "dead-letter" not in empty
+
+
+# --- chalice package --stage prod, for real ---------------------------------------
+
+def _project_copy(where: pathlib.Path, env: dict) -> pathlib.Path:
+    """The Chalice project as a user has it, with the settings' regions in its
+    config (the Lambda environment is deploy-time config)."""
+    project = where / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "app.py", project)
+    shutil.copy(ROOT / "requirements.txt", project)
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (project / ".chalice").mkdir()
+    for name in ("config.json", "policy-dev.json", "policy-prod.json"):
+        shutil.copy(ROOT / ".chalice" / name, project / ".chalice")
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    config["environment_variables"].update(
+        {k: v for k, v in env.items() if k.startswith("MONOCYTE_")})
+    (project / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+    return project
+
+
+@pytest.fixture(scope="module", params=sorted(SETTINGS))
+def package(request, tmp_path_factory):
+    """(settings name, sam.json) of ``chalice package --stage prod --merge-template``
+    with the file ``monocyte template central --merge`` prints."""
+    where = tmp_path_factory.mktemp(f"package-{request.param}")
+    env = {**os.environ, **SETTINGS[request.param], "AWS_DEFAULT_REGION": HOME}
+    project = _project_copy(where, env)
+    bin_dir = pathlib.Path(sys.executable).parent
+    merge = subprocess.run([str(bin_dir / "monocyte"), "template", "central", "--merge"],
+                           env=env, cwd=project, capture_output=True, text=True, check=True)
+    (project / "central.json").write_text(merge.stdout)
+    done = subprocess.run([str(bin_dir / "chalice"), "package", "--stage", "prod",
+                           "--merge-template", "central.json", str(where / "out")],
+                          env=env, cwd=project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return request.param, json.loads((where / "out" / "sam.json").read_text())
+
+
+def _inline_policies(template: dict) -> dict[str, list[dict]]:
+    """Each role's inline policy documents: its own Policies and every AWS::IAM::Policy
+    that names it (IAM counts them together)."""
+    resources = template["Resources"]
+    found = {name: [p["PolicyDocument"] for p in r["Properties"].get("Policies", [])]
+             for name, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::IAM::Policy":
+            for role in resource["Properties"].get("Roles", []):
+                found[role["Ref"]].append(resource["Properties"]["PolicyDocument"])
+    return found
+
+
+@PATTERN_XFAIL
+def test_the_packaged_reap_rule_pattern_fits(package):
+    _, template = package
+    pattern = template["Resources"]["Reap"]["Properties"]["Events"]["ReapEvent"][
+        "Properties"]["Pattern"]
+    assert limits.event_pattern_chars(pattern) <= limits.EVENT_PATTERN_MAX_CHARS
+
+
+def test_every_packaged_role_fits_iams_policy_quotas(package):
+    _, template = package
+    policies = _inline_policies(template)
+    assert {"ReapRole", "NightlySummaryRole", "ScanUnitRole", "NightlyScanRole"} <= set(policies)
+    for role, documents in policies.items():
+        assert sum(map(limits.policy_chars, documents)) <= \
+            limits.ROLE_INLINE_POLICIES_MAX_CHARS, role
+        trust = template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
+        assert limits.policy_chars(trust) <= limits.ROLE_TRUST_POLICY_MAX_CHARS, role
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::IAM::ManagedPolicy":
+            assert limits.policy_chars(resource["Properties"]["PolicyDocument"]) <= \
+                limits.MANAGED_POLICY_MAX_CHARS, name
+
+
+def test_every_packaged_function_environment_fits(package):
+    settings, template = package
+    functions = {n: r for n, r in template["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function"}
+    assert set(functions) == {"Reap", "NightlyScan", "ScanUnit", "NightlySummary"}
+    for name, function in functions.items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        if settings == "all-but-one":
+            assert variables["MONOCYTE_ALLOWED_REGIONS"] == ALL_BUT_ONE
+        assert limits.environment_bytes(variables) <= limits.LAMBDA_ENVIRONMENT_MAX_BYTES, name
+
+
+def test_the_packaged_reaper_cannot_flood_nor_lose_events(package):
+    _, template = package
+    reap = template["Resources"]["Reap"]["Properties"]
+    assert reap["ReservedConcurrentExecutions"] == 50  # README: "Flooding"
+    assert reap["EventInvokeConfig"] == {
+        "MaximumEventAgeInSeconds": 21600, "MaximumRetryAttempts": 2,
+        "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {
+            "Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}}}}
+    queue = template["Resources"]["ReapDeadLetterQueue"]
+    assert queue["Properties"]["QueueName"] == "monocyte-reap-dlq"
+    # The function's own role sends the record; the summary's may only look.
+    send = _inline_policies(template)["ReapRole"][-1]["Statement"]
+    assert send == [{"Effect": "Allow", "Action": ["sqs:SendMessage"],
+                     "Resource": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}}]
+    read = _inline_policies(template)["NightlySummaryRole"][-1]["Statement"][0]["Action"]
+    assert "sqs:DeleteMessage" not in read and "sqs:ReceiveMessage" in read
+
+
+def test_the_merged_package_is_valid_cloudformation(package):
+    from cfnlint.api import ManualArgs, lint
+
+    _, template = package
+    problems = lint(json.dumps(template), config=ManualArgs(regions=[HOME]))
+    assert [str(p) for p in problems] == []
+
+
+def test_cfn_lint_sees_a_broken_destination_in_the_package(package):
+    # The lint above can fail: SAM's transform checks the destination's Type.
+    from cfnlint.api import ManualArgs, lint
+
+    _, template = package
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["Reap"]["Properties"]["EventInvokeConfig"]["DestinationConfig"][
+        "OnFailure"]["Type"] = "Carrier pigeon"
+    assert lint(json.dumps(broken), config=ManualArgs(regions=[HOME]))
+
+
+# --- every monocyte template ------------------------------------------------------
+
+@pytest.fixture(params=sorted(SETTINGS))
+def printed(request, monkeypatch, capsys):
+    """Every template exactly as ``monocyte template NAME`` prints it."""
+    for key, value in SETTINGS[request.param].items():
+        monkeypatch.setenv(key, value)
+    found = {}
+    for name in templates.NAMES:
+        assert cli.main(["template", name]) == 0
+        found[name] = capsys.readouterr().out
+    assert cli.main(["template", "central", "--merge"]) == 0
+    found["central --merge"] = capsys.readouterr().out
+    return found
+
+
+def test_every_template_body_fits_a_stackset_request(printed):
+    for name, text in printed.items():
+        assert len(text.encode("utf-8")) <= limits.TEMPLATE_BODY_MAX_BYTES, name
+
+
+@PATTERN_XFAIL
+def test_the_forwarders_pattern_fits(printed):
+    rule = json.loads(printed["forwarders"])["Resources"]["ForwardRule"]
+    assert limits.event_pattern_chars(rule["Properties"]["EventPattern"]) <= \
+        limits.EVENT_PATTERN_MAX_CHARS
+
+
+def test_the_forwarders_and_member_role_fit_iams_policy_quotas(printed):
+    for name in ("forwarders", "member-role"):
+        template = json.loads(printed[name])
+        policies = _inline_policies(template)
+        assert policies, name
+        for role, documents in policies.items():
+            assert sum(map(limits.policy_chars, documents)) <= \
+                limits.ROLE_INLINE_POLICIES_MAX_CHARS, (name, role)
+        for resource_name, resource in template["Resources"].items():
+            if resource["Type"] == "AWS::IAM::ManagedPolicy":
+                assert limits.policy_chars(resource["Properties"]["PolicyDocument"]) <= \
+                    limits.MANAGED_POLICY_MAX_CHARS, (name, resource_name)
+
+
+def test_the_scp_fits_with_its_parameters_filled_in(printed):
+    content = json.loads(printed["scp"])["Resources"]["RegionDenyPolicy"]["Properties"]["Content"]
+    # The references become their longest plausible values: the default pattern and
+    # a 12-digit account.
+    text = limits.compact(content).replace(
+        '{"Ref":"ExemptRoleArnPattern"}', json.dumps(templates.DEFAULT_EXEMPT_ROLE)).replace(
+        '{"Ref":"CentralAccountId"}', '"123456789012"')
+    assert "Ref" not in text
+    assert len(text) <= limits.SCP_MAX_CHARS
