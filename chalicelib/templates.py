@@ -62,8 +62,28 @@ DLQ_RETENTION_SECONDS = 14 * 86400
 # What the member role may do besides the registry's inspect/list/delete actions.
 MEMBER_EXTRA_ACTIONS = (
     "ec2:DescribeRegions",  # the scan asks which regions the account has enabled
-    "events:DescribeRule",  # the doctor checks that the forwarder is in place
+    "events:DescribeRule",  # the doctor checks that the forwarder is in place,
+    "events:ListTargetsByRule",  # that it sends to the central bus,
+    "iam:GetRole",  # and that its role may put events there (chalicelib.doctor)
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
 )
+
+# The fire drill (``monocyte doctor --drill``): the member role may create only empty
+# SQS queues named monocyte-drill-..., and remove one the reaper did not kill. A
+# statement of its own, so whoever splits the member role's policy keeps it whole.
+DRILL_QUEUE_PREFIX = "monocyte-drill-"
+DRILL_STATEMENT = {
+    "Sid": "FireDrill",
+    "Effect": "Allow",
+    "Action": ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
+               "sqs:GetQueueUrl"],
+    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:"
+                            + DRILL_QUEUE_PREFIX + "*"},
+}
 
 # The largest service control policy (AWS's quota, named in chalicelib.limits).
 SCP_MAX_CHARS = limits.SCP_MAX_CHARS
@@ -312,7 +332,7 @@ def member_role(settings: Settings) -> dict:
                                 "Effect": "Allow",
                                 "Action": member_actions(),
                                 "Resource": "*",
-                            }],
+                            }, DRILL_STATEMENT],
                         },
                     }],
                 },
