@@ -49,6 +49,12 @@ SCP_MAX_CHARS = 5_120
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
 TEMPLATE_BODY_MAX_BYTES = 51_200
 
+# CloudFormation, "Template body size in an Amazon S3 object": 1 MB on the current
+# page, 460,800 bytes on earlier versions of it; we hold the ``chalice package`` output
+# (deployed from S3 by ``aws cloudformation deploy --s3-bucket``) to the smaller.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html
+TEMPLATE_S3_MAX_BYTES = 460_800
+
 # Lambda, "Function environment variables": 4 KB for all environment variables of a
 # function, in aggregate. AWS does not say how the bytes are counted; we count the
 # variables as the JSON object the API carries (names, values, quotes and all), which

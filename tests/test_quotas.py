@@ -67,6 +67,7 @@ def test_the_limits_are_awss_numbers():
     # Each one with the page where AWS documents it.
     for name in ("EVENT_PATTERN_MAX_CHARS", "ROLE_INLINE_POLICIES_MAX_CHARS",
                  "MANAGED_POLICY_MAX_CHARS", "SCP_MAX_CHARS", "TEMPLATE_BODY_MAX_BYTES",
+                 "TEMPLATE_S3_MAX_BYTES", "ROLE_TRUST_POLICY_MAX_CHARS",
                  "LAMBDA_ENVIRONMENT_MAX_BYTES", "SQS_MESSAGE_MAX_BYTES",
                  "DYNAMODB_ITEM_MAX_BYTES", "DYNAMODB_SORT_KEY_MAX_BYTES"):
         before = source.split(f"\n{name} = ")[0].rsplit("\n\n", 1)[-1]
@@ -308,6 +309,17 @@ def package(request, tmp_path_factory):
                           env=env, cwd=project, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return request.param, json.loads((where / "out" / "sam.json").read_text())
+
+
+def test_the_package_is_deployable_as_the_readme_says(package):
+    _, template = package
+    size = limits.template_bytes(template)
+    assert size <= limits.TEMPLATE_S3_MAX_BYTES
+    if size > limits.TEMPLATE_BODY_MAX_BYTES:
+        # Too big for a request body: `aws cloudformation deploy` must upload it.
+        readme = (ROOT / "README.md").read_text()
+        deploy = readme.split("aws cloudformation deploy", 1)[1].split("```", 1)[0]
+        assert "--s3-bucket" in deploy
 
 
 def _inline_policies(template: dict) -> dict[str, list[dict]]:
