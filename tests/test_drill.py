@@ -19,7 +19,7 @@ from chalicelib import audit, cli, drill, registry, runtime, templates
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.sandbox import Trail, cloudtrail_event
-from test_doctor import CENTRAL, HOME, MEMBER, deploy_forwarder, member_session
+from test_doctor import HOME, MEMBER, deploy_forwarder, member_session
 
 MEMBER_ROLE = f"arn:aws:sts::{MEMBER}:assumed-role/monocyte-member/monocyte"
 

@@ -23,8 +23,7 @@ import sys
 import boto3
 import pytest
 
-from chalicelib import audit, fleet, limits, registry, retry, templates
-from chalicelib import cli
+from chalicelib import audit, cli, fleet, limits, retry, templates
 from chalicelib.config import Settings, known_regions
 from chalicelib.events import Target
 from chalicelib.reaper import KILLED, Outcome
