@@ -149,12 +149,15 @@ def dead_letters(settings: Settings, clients: Clients, limit: int = 100,
         url = sqs.get_queue_url(QueueName=queue or settings.scan_queue + "-dlq")["QueueUrl"]
         while len(found) < limit:
             answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                         VisibilityTimeout=0, WaitTimeSeconds=0)
+                                         VisibilityTimeout=0, WaitTimeSeconds=0,
+                                         MessageAttributeNames=["All"])
             batch = answer.get("Messages", [])
             new = [m for m in batch if m["MessageId"] not in {f["id"] for f in found}]
             if not new:
                 break
-            found += [{"id": m["MessageId"], "body": m["Body"]} for m in new]
+            found += [{"id": m["MessageId"], "body": m["Body"],
+                       "attributes": {k: v.get("StringValue", "") for k, v in
+                                      m.get("MessageAttributes", {}).items()}} for m in new]
     return found
 
 
@@ -174,14 +177,24 @@ def reap_dead_letters(settings: Settings, clients: Clients, limit: int = 100) ->
 
 
 def describe_reap_failure(letter: dict) -> dict:
-    """What an invocation record says: why it failed, and which call of which account
-    and region it carried (a record that cannot be read says so)."""
+    """Why an event failed, and which call of which account and region it carried
+    (one that cannot be read says so). Two shapes land in the queue: Lambda's
+    invocation record (the event in ``requestPayload``, why in its ``requestContext``)
+    and, from EventBridge's rule target, the event itself, why in the message
+    attributes ERROR_CODE and EXHAUSTED_RETRY_CONDITION."""
     try:
         record = json.loads(letter["body"])
-        payload = record.get("requestPayload") or {}
+        if "requestContext" in record:
+            payload = record.get("requestPayload") or {}
+            why = str(record["requestContext"].get("condition", ""))
+        else:
+            payload = record
+            attributes = letter.get("attributes") or {}
+            why = " ".join(filter(None, (attributes.get("ERROR_CODE"),
+                                         attributes.get("EXHAUSTED_RETRY_CONDITION"))))
         detail = payload.get("detail") or {}
         return {"id": letter["id"],
-                "condition": str(record.get("requestContext", {}).get("condition", "")),
+                "condition": why or "unknown",
                 "account": str(payload.get("account", "")),
                 "region": str(detail.get("awsRegion") or payload.get("region", "")),
                 "event": f"{detail.get('eventSource', '')} {detail.get('eventName', '')}".strip(),

@@ -53,6 +53,7 @@ REAP_MAX_EVENT_AGE_SECONDS = 6 * 3600
 REAP_RETRY_ATTEMPTS = 2
 # Chalice's logical ids in ``chalice package`` output (CamelCase of the handler names).
 _REAP_FUNCTION, _REAP_ROLE, _SUMMARY_ROLE = "Reap", "ReapRole", "NightlySummaryRole"
+_REAP_EVENT = "ReapEvent"  # the rule Chalice declares as the function's event source
 
 # The scan Lambda may run 900 s; a message must stay invisible a little longer.
 SCAN_VISIBILITY_TIMEOUT = 960
@@ -428,12 +429,27 @@ def chalice_merge(settings: Settings) -> dict:
     template = central(settings)
     dlq_arn = {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}
     template["Resources"].update({
-        _REAP_FUNCTION: {"Properties": {"EventInvokeConfig": {
-            "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
-            "MaximumRetryAttempts": REAP_RETRY_ATTEMPTS,
-            # SAM's form: its extra "Type" says what the destination is.
-            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq_arn}},
-        }}},
+        _REAP_FUNCTION: {"Properties": {
+            "EventInvokeConfig": {
+                "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
+                "MaximumRetryAttempts": REAP_RETRY_ATTEMPTS,
+                # SAM's form: its extra "Type" says what the destination is.
+                "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq_arn}},
+            },
+            # And what EventBridge could not hand to Lambda at all (the function or its
+            # permission gone): the rule target's dead-letter queue, the same queue.
+            "Events": {_REAP_EVENT: {"Properties": {"DeadLetterConfig": {"Arn": dlq_arn}}}},
+        }},
+        "ReapDeadLetterQueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [_ref("ReapDeadLetterQueue")],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "EventBridgeDeadLetters", "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": dlq_arn,
+                # The rules of this account: SAM names reap's rule after the stack.
+                "Condition": {"ArnLike": {"aws:SourceArn": _sub(
+                    "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*")}},
+            }]}}},
         # Lambda sends the invocation record with the function's own role.
         "ReapDeadLetterAccess": _queue_policy("monocyte-reap-dlq-send", _REAP_ROLE, dlq_arn,
                                               ["sqs:SendMessage"]),

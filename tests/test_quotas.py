@@ -239,21 +239,30 @@ def test_what_landed_in_the_reap_dlq_is_in_the_nightly_summary(summary_env, trai
     sqs.send_message(QueueUrl=url, MessageBody=_invocation_record(trail.events[1],
                                                                    "RetriesExhausted"))
     sqs.send_message(QueueUrl=url, MessageBody="not a record")
+    # What EventBridge's rule target puts there: the event, why in its attributes.
+    trail.call(boto3.client("sns", "sa-east-1"), "create_topic", Name="undelivered")
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(trail.events[2]), MessageAttributes={
+        name: {"DataType": "String", "StringValue": value} for name, value in {
+            "RULE_ARN": "arn:aws:events:eu-central-1:123456789012:rule/monocyte-ReapReapEvent-X",
+            "TARGET_ARN": "arn:aws:lambda:eu-central-1:123456789012:function:monocyte-prod-reap",
+            "ERROR_CODE": "NO_PERMISSIONS", "ERROR_MESSAGE": "not allowed",
+            "RETRY_ATTEMPTS": "0"}.items()})
     with SlackSink() as sink:
         monkeypatch.setenv("MONOCYTE_SLACK_WEBHOOK_URL", sink.url)
         runtime.reset()
         answer = runtime.nightly_summary()
-    assert answer["reap_dead_letters"] == 3
+    assert answer["reap_dead_letters"] == 4
     [summary] = sink.messages
     shown = notify.render_text(summary)
-    assert "Events the reaper could not take: 3" in shown
+    assert "Events the reaper could not take: 4" in shown
+    assert "sa-east-1 sns.amazonaws.com CreateTopic" in shown and "NO_PERMISSIONS" in shown
     assert "us-west-2 sqs.amazonaws.com CreateQueue" in shown and "EventAgeExceeded" in shown
     assert "ap-southeast-1 sns.amazonaws.com CreateTopic" in shown
     assert "RetriesExhausted" in shown and "unreadable" in shown
     # Looked at, not taken: they stay for an operator (and tomorrow's summary).
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert int(attributes["ApproximateNumberOfMessages"]) + \
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 3
+        int(attributes["ApproximateNumberOfMessagesNotVisible"]) == 4
 
 
 def test_an_empty_reap_dlq_adds_nothing_and_a_missing_one_is_said(summary_env, monkeypatch):
@@ -377,6 +386,11 @@ def test_the_packaged_reaper_cannot_flood_nor_lose_events(package):
         "MaximumEventAgeInSeconds": 21600, "MaximumRetryAttempts": 2,
         "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {
             "Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}}}}
+    rule = reap["Events"]["ReapEvent"]["Properties"]
+    assert rule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}}
+    assert rule["Pattern"]  # merged into Chalice's own event, not beside it
+    policy = template["Resources"]["ReapDeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]
+    assert policy["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
     queue = template["Resources"]["ReapDeadLetterQueue"]
     assert queue["Properties"]["QueueName"] == "monocyte-reap-dlq"
     # The function's own role sends the record; the summary's may only look.
