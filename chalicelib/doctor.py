@@ -195,4 +195,21 @@ def check(settings: Settings, clients: Clients,
     bus = central_bus(settings, clients)
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.scan_workers) as pool:
         findings += pool.map(lambda pair: _forwarder(*pair, clients, settings, bus), todo)
+    findings.append(_reap_dead_letters(settings, clients))
     return sorted(findings, key=lambda f: (f.account, f.region, f.check))
+
+
+def _reap_dead_letters(settings: Settings, clients: Clients) -> Finding:
+    """Events the reaper could not take wait in its dead-letter queue: each is a
+    create call nobody judged (the nightly scan is the net for what it made)."""
+    from chalicelib.templates import REAP_DLQ
+
+    where = (clients.own_account(), settings.home_region, "reap dead letters")
+    letters = fleet.reap_dead_letters(settings, clients)
+    if letters is None:
+        return Finding(*where, HOLE, f"no readable {REAP_DLQ}: an event reap cannot take "
+                                     "is lost (deploy with `monocyte template central --merge`)")
+    if letters:
+        return Finding(*where, HOLE, f"{len(letters)} events in {REAP_DLQ}, the oldest "
+                                     f"from {min(f['time'] for f in letters) or 'unknown'}")
+    return Finding(*where, OK, f"{REAP_DLQ} is empty")

@@ -156,7 +156,20 @@ def test_a_role_eventbridge_may_not_assume_is_a_hole(aws):
     assert state == doctor.HOLE and "EventBridge may not assume" in detail
 
 
+def test_the_reapers_dead_letters_are_a_hole(aws):
+    where = (CENTRAL, HOME, "reap dead letters")
+    assert "no readable monocyte-reap-dlq" in status(["us-east-1"])[where][1]
+    url = boto3.client("sqs", HOME).create_queue(QueueName=templates.REAP_DLQ)["QueueUrl"]
+    assert status(["us-east-1"])[where] == (doctor.OK, "monocyte-reap-dlq is empty")
+    boto3.client("sqs", HOME).send_message(QueueUrl=url, MessageBody=json.dumps({
+        "requestContext": {"condition": "EventAgeExceeded"},
+        "requestPayload": {"account": MEMBER, "time": "2026-12-02T10:00:00Z", "detail": {}}}))
+    assert status(["us-east-1"])[where] == (
+        doctor.HOLE, "1 events in monocyte-reap-dlq, the oldest from 2026-12-02T10:00:00Z")
+
+
 def test_doctor_exit_status_says_there_are_holes(aws, monkeypatch, capsys):
+    boto3.client("sqs", HOME).create_queue(QueueName=templates.REAP_DLQ)
     monkeypatch.setenv("MONOCYTE_ACCOUNTS", MEMBER)
     monkeypatch.setenv("MONOCYTE_MEMBER_ROLE", "monocyte-member")
     assert cli.main(["doctor", "--regions", "us-east-1"]) == 1

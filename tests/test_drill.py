@@ -139,6 +139,7 @@ def test_the_member_role_may_create_only_drill_queues():
 
 def test_doctor_drill_on_the_command_line(reap, monkeypatch, capsys):
     deploy_forwarder("us-east-1")
+    boto3.client("sqs", HOME).create_queue(QueueName=templates.REAP_DLQ)
     world = World(reap)
     real_run = drill.run
     monkeypatch.setattr(drill, "run", lambda *a, **k: real_run(
