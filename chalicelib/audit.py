@@ -6,12 +6,13 @@ Items are keyed by UTC day and time, so the recent verdicts are a few Query call
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from typing import Any, Iterator
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from chalicelib import reaper
+from chalicelib import limits, log, reaper
 from chalicelib.errors import AwsError, aws_errors
 from chalicelib.reaper import Outcome
 
@@ -23,6 +24,14 @@ ATTRIBUTES = [{"AttributeName": "day", "AttributeType": "S"},
 TTL_ATTRIBUTE = "expires"
 
 _SERIALIZE = TypeSerializer().serialize
+
+# A verdict item must fit in DynamoDB's item size: what is cut first, and what only when
+# that is not enough. Type, region, account, action and time are never cut.
+_CUTTABLE = ("notes", "reason", "creator", "created", "event")
+_CUT_LAST = ("id",)
+# Room left for the key, the day, the expiry and the ``cut`` list.
+_ITEM_BUDGET = limits.DYNAMODB_ITEM_MAX_BYTES - 4_096
+_ID_IN_KEY = 256  # with the time, type and suffix, well under the 1,024-byte sort key
 _DESERIALIZE = TypeDeserializer().deserialize
 
 
@@ -34,6 +43,11 @@ def worth_recording(outcome: Outcome) -> bool:
                           reaper.UNCOVERED):
         return True
     return outcome.action == reaper.SPARED and not outcome.reason.endswith("is allowed")
+
+
+def _fits(item: dict) -> bool:
+    return limits.dynamodb_item_bytes(
+        {k: _SERIALIZE(v) for k, v in item.items()}) <= _ITEM_BUDGET
 
 
 def _parse(moment: str) -> datetime.datetime:
@@ -49,17 +63,24 @@ class VerdictLog:
         self.ttl_days = ttl_days
 
     def write(self, outcome: Outcome) -> None:
-        """Raises AwsError when the item could not be written."""
+        """Raises AwsError when the item could not be written. A verdict too big for
+        one item (a huge event: endless notes, reasons, creator ARNs) is still
+        recorded: the free text is cut, what identifies the resource is kept, and the
+        item's ``cut`` attribute names what was cut."""
         when = _parse(outcome.at)
         item = {key: value for key, value in outcome.to_dict().items()
                 if value not in (None, "", [])}
-        item.update(
-            day=when.strftime("%Y-%m-%d"),
-            # Time first so a Query returns them in order; a suffix keeps two
-            # verdicts of the same second apart.
-            at=f"{outcome.at}#{outcome.type}#{outcome.id}#{uuid.uuid4().hex[:8]}",
-            expires=int(when.timestamp()) + self.ttl_days * 86400,
-        )
+        item, cut = limits.shrink(item, _fits, _CUTTABLE, last_resort=_CUT_LAST)
+        if cut:
+            item["cut"] = cut
+            log.emit("audit-cut", logging.WARNING, type=outcome.type, id=outcome.id[:200],
+                     region=outcome.region, account=outcome.account, cut=cut)
+        # Time first so a Query returns them in order; a suffix keeps two verdicts of
+        # the same second apart. The key holds the start of the id only: a sort key
+        # is at most 1,024 bytes, and the whole id is an attribute of its own.
+        key = f"{outcome.at}#{outcome.type}#{outcome.id[:_ID_IN_KEY]}#{uuid.uuid4().hex[:8]}"
+        item.update(day=when.strftime("%Y-%m-%d"), at=key,
+                    expires=int(when.timestamp()) + self.ttl_days * 86400)
         with aws_errors():
             self.client.put_item(TableName=self.table,
                                  Item={k: _SERIALIZE(v) for k, v in item.items()})

@@ -183,6 +183,12 @@ def cmd_log(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from chalicelib import templates
 
+    if getattr(args, "merge", False):
+        if args.name != "central":
+            return _fail("--merge is for the central template (chalice package "
+                         "--merge-template)")
+        print(json.dumps(templates.chalice_merge(config.from_env()), indent=2))
+        return 0
     print(json.dumps(templates.render(args.name, config.from_env(), table=args.table),
                      indent=2))
     return 0
@@ -207,6 +213,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(text.table([[f.account, f.region, f.check, f.status.upper(), f.detail]
                       for f in shown], ["ACCOUNT", "REGION", "CHECK", "STATUS", "DETAIL"]))
     print(f"  {len(findings)} checks, {len(holes)} holes.")
+    if getattr(args, "drill", False):
+        try:
+            holes += _drill(args, settings, regions)
+        except AwsError as error:
+            return _fail(f"the drill could not start: {error}")
     return EXIT_FAILED if holes else 0
 
 
@@ -237,6 +248,25 @@ def cmd_coverage_seen(args: argparse.Namespace) -> int:
           f"({sum(s.count for s in ranked)} events). Cover the top ones with a type, "
           "or exempt them (docs: README, Uncovered creates).")
     return 0
+
+
+def _drill(args: argparse.Namespace, settings: config.Settings,
+           regions: list[str] | None) -> list:
+    """``doctor --drill``: the drills that failed (each one printed)."""
+    from chalicelib import drill, text
+    from chalicelib.aws import Clients
+
+    print(f"Fire drill: one empty queue per account and region outside the allowed set, "
+          f"waiting up to {args.timeout:.0f} s for the reaper to kill each...", flush=True)
+    drills = drill.run(settings, Clients(settings), regions, timeout=args.timeout,
+                       poll=args.poll)
+    print(text.table([[d.account, d.region, d.status.upper(),
+                       "-" if d.seconds is None else f"{d.seconds:.0f} s", d.detail]
+                      for d in drills], ["ACCOUNT", "REGION", "STATUS", "CREATE TO KILL",
+                                         "DETAIL"]))
+    failed = [d for d in drills if d.status == drill.HOLE]
+    print(f"  {len(drills)} drills, {len(failed)} holes.")
+    return failed
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -341,6 +371,9 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("name", choices=["forwarders", "member-role", "central", "scp",
                                            "verdicts"])
     template.add_argument("--table", help="the verdict table's name (verdicts)")
+    template.add_argument("--merge", action="store_true",
+                          help="central only: the file for `chalice package --merge-template`"
+                               " (adds reap's on-failure queue to Chalice's function)")
     template.set_defaults(func=cmd_template)
 
     doctor = commands.add_parser(
@@ -348,6 +381,13 @@ def parser() -> argparse.ArgumentParser:
     doctor.add_argument("--regions", help="comma list: check only these regions")
     doctor.add_argument("--all", action="store_true", help="show passing checks too")
     doctor.add_argument("--endpoint-url", help="an AWS emulator")
+    doctor.add_argument("--drill", action="store_true",
+                        help="then a fire drill: one empty monocyte-drill-* queue per account "
+                             "and region outside the allowed set, timed until the reaper kills it")
+    doctor.add_argument("--timeout", type=float, default=900.0,
+                        help="--drill: seconds to wait for each kill (default 900)")
+    doctor.add_argument("--poll", type=float, default=10.0,
+                        help="--drill: seconds between looks (default 10)")
     doctor.set_defaults(func=cmd_doctor)
 
     cover = commands.add_parser(

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from chalicelib import log, reaper, registry, retry, scan
+from chalicelib import limits, log, reaper, registry, retry, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
@@ -53,16 +53,40 @@ def messages(settings: Settings, clients: Clients) -> tuple[list[dict], list[sca
     return bodies, failures
 
 
+# SQS takes at most ten messages per SendMessageBatch, and their bodies together count
+# against the same message size as one message.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+BATCH_MAX_MESSAGES = 10
+
+
+def batches(bodies: list[str]) -> list[list[str]]:
+    """The bodies in SendMessageBatch calls: ten at most, within SQS's message size
+    together. A unit is an account and a region, so one body is small; one that is
+    not (it cannot be cut: it names the unit) is refused with a clear error."""
+    found: list[list[str]] = []
+    size = 0
+    for body in bodies:
+        length = limits.sqs_body_bytes(body)
+        if length > limits.SQS_MESSAGE_MAX_BYTES:
+            raise EventError(f"a scan unit is {length} bytes, more than SQS takes: {body:.100}")
+        if not found or len(found[-1]) == BATCH_MAX_MESSAGES \
+                or size + length > limits.SQS_MESSAGE_MAX_BYTES:
+            found.append([])
+            size = 0
+        found[-1].append(body)
+        size += length
+    return found
+
+
 def enqueue(settings: Settings, clients: Clients) -> dict:
     """Put every unit of tonight's scan on the queue (batches of ten)."""
     bodies, failures = messages(settings, clients)
     sqs = clients.client("sqs", settings.home_region)
     with aws_errors():
         url = sqs.get_queue_url(QueueName=settings.scan_queue)["QueueUrl"]
-        for start in range(0, len(bodies), 10):
-            batch = bodies[start:start + 10]
+        for batch in batches([json.dumps(body) for body in bodies]):
             answer = sqs.send_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(n), "MessageBody": json.dumps(body)} for n, body in enumerate(batch)])
+                {"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)])
             if answer.get("Failed"):
                 raise AwsError(f"SendMessageBatch refused {len(answer['Failed'])} messages")
     for failure in failures:
@@ -112,21 +136,72 @@ def run_message(body: str, settings: Settings, clients: Clients,
     return report
 
 
-def dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list[dict]:
-    """The units in the dead-letter queue, looked at without taking them."""
+_NO_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+
+
+def dead_letters(settings: Settings, clients: Clients, limit: int = 100,
+                 queue: str | None = None) -> list[dict]:
+    """The messages of a dead-letter queue (by default the scan's), looked at without
+    taking them. NotFound when there is no such queue."""
     sqs = clients.client("sqs", settings.home_region)
     found: list[dict] = []
-    with aws_errors():
-        url = sqs.get_queue_url(QueueName=settings.scan_queue + "-dlq")["QueueUrl"]
+    with aws_errors(not_found=_NO_QUEUE):
+        url = sqs.get_queue_url(QueueName=queue or settings.scan_queue + "-dlq")["QueueUrl"]
         while len(found) < limit:
             answer = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                         VisibilityTimeout=0, WaitTimeSeconds=0)
+                                         VisibilityTimeout=0, WaitTimeSeconds=0,
+                                         MessageAttributeNames=["All"])
             batch = answer.get("Messages", [])
             new = [m for m in batch if m["MessageId"] not in {f["id"] for f in found}]
             if not new:
                 break
-            found += [{"id": m["MessageId"], "body": m["Body"]} for m in new]
+            found += [{"id": m["MessageId"], "body": m["Body"],
+                       "attributes": {k: v.get("StringValue", "") for k, v in
+                                      m.get("MessageAttributes", {}).items()}} for m in new]
     return found
+
+
+def reap_dead_letters(settings: Settings, clients: Clients, limit: int = 100) -> list[dict]:
+    """The events ``reap`` could not take, from its on-failure queue (Lambda's
+    invocation records: the event is the ``requestPayload``), left in the queue. None
+    when there is no such queue (``chalice deploy`` without the central stack) or it
+    cannot be read: one log line, and the summary says so."""
+    from chalicelib.templates import REAP_DLQ
+
+    try:
+        letters = dead_letters(settings, clients, limit, queue=REAP_DLQ)
+    except AwsError as error:
+        log.emit("reap-dlq-unreadable", logging.WARNING, queue=REAP_DLQ, reason=str(error))
+        return None  # type: ignore[return-value]
+    return [describe_reap_failure(letter) for letter in letters]
+
+
+def describe_reap_failure(letter: dict) -> dict:
+    """Why an event failed, and which call of which account and region it carried
+    (one that cannot be read says so). Two shapes land in the queue: Lambda's
+    invocation record (the event in ``requestPayload``, why in its ``requestContext``)
+    and, from EventBridge's rule target, the event itself, why in the message
+    attributes ERROR_CODE and EXHAUSTED_RETRY_CONDITION."""
+    try:
+        record = json.loads(letter["body"])
+        if "requestContext" in record:
+            payload = record.get("requestPayload") or {}
+            why = str(record["requestContext"].get("condition", ""))
+        else:
+            payload = record
+            attributes = letter.get("attributes") or {}
+            why = " ".join(filter(None, (attributes.get("ERROR_CODE"),
+                                         attributes.get("EXHAUSTED_RETRY_CONDITION"))))
+        detail = payload.get("detail") or {}
+        return {"id": letter["id"],
+                "condition": why or "unknown",
+                "account": str(payload.get("account", "")),
+                "region": str(detail.get("awsRegion") or payload.get("region", "")),
+                "event": f"{detail.get('eventSource', '')} {detail.get('eventName', '')}".strip(),
+                "time": str(payload.get("time", ""))}
+    except (TypeError, ValueError, AttributeError):
+        return {"id": letter["id"], "condition": "unreadable", "account": "", "region": "",
+                "event": "", "time": ""}
 
 
 def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:

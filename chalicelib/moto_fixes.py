@@ -14,6 +14,7 @@ def apply() -> None:
         return
     _snapshots_honour_owner_ids()
     _no_node_groups_of_a_gone_cluster()
+    _cloudformation_role_policies_are_json()
     _APPLIED = True
 
 
@@ -53,3 +54,21 @@ def _no_node_groups_of_a_gone_cluster() -> None:
         return listed(self, cluster_name, *args, **kwargs)
 
     EKSBackend.list_nodegroups = list_nodegroups
+
+
+def _cloudformation_role_policies_are_json() -> None:
+    # moto's CloudFormation keeps a role's inline policy (its Policies property) as the
+    # template's dict, and GetRolePolicy then answers that dict's Python repr; AWS
+    # answers the JSON document. The doctor reads the forwarders' role policies.
+    import json
+
+    from moto.iam.models import Role
+
+    put = Role.put_policy
+
+    def put_policy(self, policy_name, policy_json):
+        if not isinstance(policy_json, str):
+            policy_json = json.dumps(policy_json)
+        return put(self, policy_name, policy_json)
+
+    Role.put_policy = put_policy

@@ -120,8 +120,9 @@ def kill_message(outcome: Outcome, account_name: str | None = None) -> dict:
     }
 
 
-def summary_message(report: Any, dry_run: bool) -> dict:
-    """The nightly summary of a scan report: counts, failures, misses, worst first."""
+def summary_message(report: Any, dry_run: bool, reap_failures: list[dict] | None = ()) -> dict:
+    """The nightly summary of a scan report: counts, failures, misses, worst first; and
+    the events the reaper could not take (its dead-letter queue; None: unreadable)."""
     rows = report.summary()
     verb = "would kill" if dry_run else "killed"
     killed = sum(r[reaper.KILLED] + r[reaper.WOULD_KILL] for r in rows)
@@ -161,6 +162,19 @@ def summary_message(report: Any, dry_run: bool) -> dict:
                 for r in seen[:10])
             + ("\n… `monocyte coverage --seen`" if len(seen) > 10 else "")
         )[:3000]}})
+    if reap_failures is None:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            "*Reaper's dead-letter queue*\nmonocyte-reap-dlq cannot be read: events the "
+            "reaper could not take are not counted here.")}})
+    elif reap_failures:
+        rows = [f"{f['account']} {f['region']} {f['event']} at {f['time']}: {f['condition']}"
+                for f in reap_failures[:10]]
+        if len(reap_failures) > 10:
+            rows.append(f"… and {len(reap_failures) - 10} more")
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            f"*Events the reaper could not take: {len(reap_failures)}* (in "
+            "monocyte-reap-dlq; the nightly scan is the net for what they created)\n"
+            + "\n".join(rows))[:3000]}})
     return {"text": title, "blocks": blocks}
 
 

@@ -21,12 +21,8 @@ import re
 
 from chalicelib.registry import CLOUDTRAIL_DETAIL_TYPE
 
-# EventBridge's default quota for one event pattern, in characters (adjustable only by
-# a quota request per account and region, which an organization cannot rely on):
-# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html ("Event
-# pattern size"). The quotas helper keeps AWS's limits in chalicelib/limits.py; until
-# that lands on main this is the one place it is named.
-EVENT_PATTERN_MAX_CHARS = 2048
+# EventBridge's quota for one pattern lives with AWS's other limits.
+from chalicelib.limits import EVENT_PATTERN_MAX_CHARS  # noqa: E402,F401
 
 # eventName prefixes that make something new, chosen from the operation names in
 # botocore's models (counts of operations across all services, botocore 1.40).

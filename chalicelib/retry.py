@@ -11,7 +11,7 @@ import json
 import logging
 from typing import Any, Callable
 
-from chalicelib import log, reaper
+from chalicelib import limits, log, reaper
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, aws_errors
@@ -23,6 +23,21 @@ KEY = "retry"  # a queued message with this key is a deferred kill, not a scan u
 
 def message(target: Target, attempt: int) -> dict:
     return {KEY: dataclasses.asdict(target), "attempt": attempt}
+
+
+def fitted_body(target: Target, attempt: int) -> str | None:
+    """The queued message of a retry, within SQS's message size: who created it and
+    when are cut if need be. The type, id, region and account are what the retry acts
+    on, so they are never cut: a target that does not fit without cutting them is not
+    queued at all (None), and the nightly scan takes it."""
+    fields, _ = limits.shrink(dataclasses.asdict(target), _fits, ("creator", "created", "event"))
+    body = json.dumps({KEY: fields, "attempt": attempt})
+    return body if limits.sqs_body_bytes(body) <= limits.SQS_MESSAGE_MAX_BYTES else None
+
+
+def _fits(fields: dict) -> bool:
+    return limits.sqs_body_bytes(json.dumps({KEY: fields, "attempt": 1})) \
+        <= limits.SQS_MESSAGE_MAX_BYTES - 64  # room for a longer attempt number
 
 
 def target_of(outcome: Outcome) -> Target:
@@ -40,12 +55,18 @@ def later(outcome: Outcome, attempt: int, settings: Settings, clients: Clients) 
         return False
     if not settings.scan_queue:
         return False
+    body = fitted_body(target_of(outcome), attempt)
+    if body is None:
+        log.emit("retry-not-queued", logging.ERROR, type=outcome.type, id=outcome.id[:200],
+                 reason="the target is too big for an SQS message even cut",
+                 effect="the nightly scan takes it")
+        return False
     sqs = clients.client("sqs", settings.home_region)
     try:
         with aws_errors():
             url = sqs.get_queue_url(QueueName=settings.scan_queue)["QueueUrl"]
             sqs.send_message(QueueUrl=url, DelaySeconds=settings.retry_delay_seconds,
-                             MessageBody=json.dumps(message(target_of(outcome), attempt)))
+                             MessageBody=body)
     except AwsError as error:
         log.emit("retry-not-queued", logging.ERROR, id=outcome.id, reason=str(error),
                  effect="the nightly scan takes it")

@@ -138,8 +138,10 @@ def nightly_summary() -> dict:
     records = audit.VerdictLog(clients().client("dynamodb", current.home_region),
                                current.audit_table).recent(since)
     report = fleet.summary_from_log(records, fleet.dead_letters(current, clients()))
-    verdicts().summary(report)
-    return {"outcomes": len(report.outcomes), "failures": len(report.failures)}
+    reap_failures = fleet.reap_dead_letters(current, clients())
+    verdicts().summary(report, reap_failures)
+    return {"outcomes": len(report.outcomes), "failures": len(report.failures),
+            "reap_dead_letters": None if reap_failures is None else len(reap_failures)}
 
 
 def reset() -> None:

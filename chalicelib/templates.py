@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from chalicelib import audit, registry
+from chalicelib import audit, limits, registry
 from chalicelib.config import Settings
 
 NAMES = ("forwarders", "member-role", "central", "scp", "verdicts")
@@ -42,6 +42,19 @@ DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
 # to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
 STACKSETS_EXEC_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
 
+# Where the events that ``reap`` could not take land (its on-failure destination): a
+# flood throttled beyond the reserved concurrency for longer than the event may wait,
+# or an event whose every try failed. The nightly summary reports them.
+REAP_DLQ = "monocyte-reap-dlq"
+# Lambda keeps a throttled asynchronous event and retries it for up to six hours (the
+# maximum), and retries a failed one twice: then it goes to the queue, never nowhere.
+# https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+REAP_MAX_EVENT_AGE_SECONDS = 6 * 3600
+REAP_RETRY_ATTEMPTS = 2
+# Chalice's logical ids in ``chalice package`` output (CamelCase of the handler names).
+_REAP_FUNCTION, _REAP_ROLE, _SUMMARY_ROLE = "Reap", "ReapRole", "NightlySummaryRole"
+_REAP_EVENT = "ReapEvent"  # the rule Chalice declares as the function's event source
+
 # The scan Lambda may run 900 s; a message must stay invisible a little longer.
 SCAN_VISIBILITY_TIMEOUT = 960
 SCAN_MAX_RECEIVE_COUNT = 3
@@ -50,11 +63,31 @@ DLQ_RETENTION_SECONDS = 14 * 86400
 # What the member role may do besides the registry's inspect/list/delete actions.
 MEMBER_EXTRA_ACTIONS = (
     "ec2:DescribeRegions",  # the scan asks which regions the account has enabled
-    "events:DescribeRule",  # the doctor checks that the forwarder is in place
+    "events:DescribeRule",  # the doctor checks that the forwarder is in place,
+    "events:ListTargetsByRule",  # that it sends to the central bus,
+    "iam:GetRole",  # and that its role may put events there (chalicelib.doctor)
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
 )
 
-# The largest service control policy AWS Organizations accepts, whitespace excluded.
-SCP_MAX_CHARS = 5120
+# The fire drill (``monocyte doctor --drill``): the member role may create only empty
+# SQS queues named monocyte-drill-..., and remove one the reaper did not kill. A
+# statement of its own, so whoever splits the member role's policy keeps it whole.
+DRILL_QUEUE_PREFIX = "monocyte-drill-"
+DRILL_STATEMENT = {
+    "Sid": "FireDrill",
+    "Effect": "Allow",
+    "Action": ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
+               "sqs:GetQueueUrl"],
+    "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sqs:*:${AWS::AccountId}:"
+                            + DRILL_QUEUE_PREFIX + "*"},
+}
+
+# The largest service control policy (AWS's quota, named in chalicelib.limits).
+SCP_MAX_CHARS = limits.SCP_MAX_CHARS
 
 # The global services (or single operations) that must keep working whatever the
 # requested region: their endpoints live in us-east-1 (or answer for every region).
@@ -300,7 +333,7 @@ def member_role(settings: Settings) -> dict:
                                 "Effect": "Allow",
                                 "Action": member_actions(),
                                 "Resource": "*",
-                            }],
+                            }, DRILL_STATEMENT],
                         },
                     }],
                 },
@@ -351,6 +384,14 @@ def central(settings: Settings) -> dict:
             },
         },
     }
+    resources["ReapDeadLetterQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": REAP_DLQ,
+            "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+            "SqsManagedSseEnabled": True,
+        },
+    }
     resources.update(audit.template(_ref("VerdictTableName"))["Resources"])  # type: ignore[arg-type]
     return {
         "AWSTemplateFormatVersion": _VERSION,
@@ -373,8 +414,58 @@ def central(settings: Settings) -> dict:
             "ScanDeadLetterQueueUrl": {"Value": _ref("ScanDeadLetterQueue")},
             "ScanDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ScanDeadLetterQueue", "Arn"]}},
             "VerdictTableName": {"Value": _ref("VerdictTable")},
+            "ReapDeadLetterQueueUrl": {"Value": _ref("ReapDeadLetterQueue")},
+            "ReapDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}},
         },
     }
+
+
+def chalice_merge(settings: Settings) -> dict:
+    """``central``, plus what only the merged ``chalice package`` output can hold (it
+    names Chalice's own resources, so it is not a template on its own): the ``reap``
+    function's on-failure destination, and the rights to use the queue. Chalice
+    itself has no setting for either (aws/chalice#967); ``--merge-template`` deep-merges
+    these keys into its function and adds the policies."""
+    template = central(settings)
+    dlq_arn = {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}
+    template["Resources"].update({
+        _REAP_FUNCTION: {"Properties": {
+            "EventInvokeConfig": {
+                "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
+                "MaximumRetryAttempts": REAP_RETRY_ATTEMPTS,
+                # SAM's form: its extra "Type" says what the destination is.
+                "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": dlq_arn}},
+            },
+            # And what EventBridge could not hand to Lambda at all (the function or its
+            # permission gone): the rule target's dead-letter queue, the same queue.
+            "Events": {_REAP_EVENT: {"Properties": {"DeadLetterConfig": {"Arn": dlq_arn}}}},
+        }},
+        "ReapDeadLetterQueuePolicy": {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+            "Queues": [_ref("ReapDeadLetterQueue")],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Sid": "EventBridgeDeadLetters", "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": dlq_arn,
+                # The rules of this account: SAM names reap's rule after the stack.
+                "Condition": {"ArnLike": {"aws:SourceArn": _sub(
+                    "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/*")}},
+            }]}}},
+        # Lambda sends the invocation record with the function's own role.
+        "ReapDeadLetterAccess": _queue_policy("monocyte-reap-dlq-send", _REAP_ROLE, dlq_arn,
+                                              ["sqs:SendMessage"]),
+        # The nightly summary looks at what landed there, without taking it.
+        "SummaryDeadLetterAccess": _queue_policy(
+            "monocyte-reap-dlq-read", _SUMMARY_ROLE, dlq_arn,
+            ["sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:GetQueueAttributes"]),
+    })
+    return template
+
+
+def _queue_policy(name: str, role: str, queue_arn: dict, actions: list[str]) -> dict:
+    return {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": name, "Roles": [_ref(role)],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": queue_arn}]}}}
 
 
 def scp_document(settings: Settings, exempt_role_arn: Any = DEFAULT_EXEMPT_ROLE,

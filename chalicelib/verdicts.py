@@ -97,14 +97,15 @@ class Verdicts:
         if self.slack:
             self.slack.send(notify.breaker_message(reason))
 
-    def summary(self, report: Any) -> None:
-        """The nightly summary, after a scan, with the last day's uncovered creates:
-        the report's own (fleet.summary_from_log read them), else the verdict log's,
-        else this process's."""
+    def summary(self, report: Any, reap_failures: list[dict] | None = ()) -> None:
+        """The nightly summary, after a scan (and what landed in reap's dead letters),
+        with the last day's uncovered creates: the report's own (fleet.summary_from_log
+        read them), else the verdict log's, else this process's."""
         if not report.uncovered:
             report.uncovered = self._recent_uncovered()
         if self.slack:
-            self.slack.send(notify.summary_message(report, self.settings.dry_run))
+            self.slack.send(notify.summary_message(report, self.settings.dry_run,
+                                                   reap_failures))
 
     def _recent_uncovered(self) -> list[dict]:
         if self.log:

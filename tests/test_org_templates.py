@@ -91,9 +91,12 @@ def test_the_member_role_may_do_exactly_what_the_registry_needs():
     template = _render("member-role")
     role = template["Resources"]["MemberRole"]["Properties"]
     granted = [s for p in role["Policies"] for s in _statements(p["PolicyDocument"])]
+    # The fire drill's statement stands apart: it may create only monocyte-drill-* queues.
+    assert templates.DRILL_STATEMENT in granted
+    granted = [s for s in granted if s is not templates.DRILL_STATEMENT
+               and s != templates.DRILL_STATEMENT]
     actions = [a for s in granted for a in s["Action"]]
-    assert set(actions) == set(registry.iam_actions()) | {"ec2:DescribeRegions",
-                                                          "events:DescribeRule"}
+    assert set(actions) == set(registry.iam_actions()) | set(templates.MEMBER_EXTRA_ACTIONS)
     assert len(actions) == len(set(actions))
     assert not any("*" in action for action in actions)
     assert all(s["Effect"] == "Allow" and s["Resource"] == "*" for s in granted)
@@ -153,7 +156,8 @@ def test_the_central_verdict_table_is_the_audit_table():
     assert table == audit.template({"Ref": "VerdictTableName"})["Resources"]["VerdictTable"]
     assert set(template["Outputs"]) == {"ScanQueueUrl", "ScanQueueArn",
                                         "ScanDeadLetterQueueUrl", "ScanDeadLetterQueueArn",
-                                        "VerdictTableName"}
+                                        "VerdictTableName", "ReapDeadLetterQueueUrl",
+                                        "ReapDeadLetterQueueArn"}
 
 
 # --- scp --------------------------------------------------------------------------
