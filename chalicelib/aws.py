@@ -64,9 +64,11 @@ class Clients:
     def _new_session(self, account: str | None) -> boto3.session.Session:
         if account is None:
             return self._session_factory()
-        if account == self.own_account():
-            return self.session(None)
         role = self.settings.member_role
+        if account == self.own_account() and not role:
+            return self.session(None)
+        # With a member role, the central account too is acted on through it: the
+        # Lambda's own policy holds no resource action (chalicelib.iam).
         if not role:
             raise AccessDenied(f"account {account} is not this account and "
                                "MONOCYTE_MEMBER_ROLE is not set")

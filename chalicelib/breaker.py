@@ -1,12 +1,25 @@
-"""The blast-radius breaker: more kills than a limit within a window (per account, or
-overall) switches the reaper to report-only and sends one alert. It stays open until
-an operator resets it (``monocyte breaker reset``).
+"""The blast-radius breaker, per account: an account whose kills pass its limit within
+a window is **quarantined** (report-only there, one alert naming it) until an operator
+resets it; every other account is still enforced.
+
+What it guards against is Monocyte itself going wrong (a bad allowed-region setting, a
+registry bug, a listing that misplaces resources) and deleting resources that teams
+rely on. Such a mistake shows as many kills of long-lived resources; a team creating
+throwaway resources outside the EU shows as kills of resources seconds old, which is
+Monocyte doing its job. So a kill weighs by the age of what it killed (``weight``),
+only kills that succeeded count (a failed or cut-off kill deleted nothing), and they
+are counted after the delete, decided before it from the current count.
+
+The overall limit, when set, stops every account; each account adds at most its own
+limit to it, so no single account can reach it (the settings require it to be
+higher than the per-account limit).
 
 Counts live in the verdict table when there is one, so every Lambda instance shares
 them; otherwise in memory, for one process (the command line).
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 import time
@@ -17,41 +30,78 @@ from chalicelib.config import Settings
 from chalicelib.errors import AwsError, aws_errors
 
 _DAY = "breaker"  # the partition of the breaker's items in the verdict table
+OVERALL = "all"   # the scope of the overall state and counter
+
+# A kill's weight, in tenths of a kill, by the age of what it killed. A resource
+# killed within the hour of its creation is what the event path is for (a team's
+# mistake caught at once: five of them weigh one kill); one that lived for a day
+# or more, or whose age nobody knows, is what a misconfigured Monocyte would
+# destroy, and weighs a whole kill.
+TENTHS = 10
+_WEIGHTS = ((3600, 2), (86400, 5))  # (younger than N seconds, weight in tenths)
+_WEIGHT_OLD = TENTHS
+
+
+def weight(created: str | None, now: float | None = None) -> int:
+    """The weight (tenths of a kill) of killing a resource created at ``created``."""
+    if not created:
+        return _WEIGHT_OLD
+    try:
+        when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        return _WEIGHT_OLD
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    age = (now if now is not None else time.time()) - when.timestamp()
+    for younger_than, tenths in _WEIGHTS:
+        if age < younger_than:
+            return tenths
+    return _WEIGHT_OLD
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._counts: dict[str, int] = {}
-        self._state: str | None = None
+        self._states: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def add(self, key: str) -> int:
+    def add(self, key: str, amount: int) -> int:
         with self._lock:
-            self._counts[key] = self._counts.get(key, 0) + 1
+            self._counts[key] = self._counts.get(key, 0) + amount
             return self._counts[key]
 
     def count(self, key: str) -> int:
         return self._counts.get(key, 0)
 
-    def tripped(self) -> str | None:
-        return self._state
+    def held(self, account: str) -> str | None:
+        return self._states.get(OVERALL) or self._states.get(account)
 
-    def trip(self, reason: str) -> bool:
+    def states(self) -> dict[str, str]:
+        return dict(self._states)
+
+    def trip(self, scope: str, reason: str) -> bool:
         with self._lock:
-            first, self._state = self._state is None, self._state or reason
+            first = scope not in self._states
+            self._states.setdefault(scope, reason)
             return first
 
-    def reset(self) -> None:
+    def reset(self, scope: str | None = None) -> None:
         with self._lock:
-            self._state = None
-            self._counts.clear()
+            if scope is None:
+                self._states.clear()
+                self._counts.clear()
+                return
+            self._states.pop(scope, None)
+            for key in [k for k in self._counts if k.startswith(f"{scope}#")]:
+                del self._counts[key]
 
     def first_use(self, token: str) -> bool:
         return False  # one process: the command resets it, not a setting
 
 
 class TableStore:
-    """Atomic counters and the tripped state as items of the verdict table."""
+    """Atomic counters and the states (overall, per account) as items of the
+    verdict table."""
 
     def __init__(self, clients: Any, region: str, table: str) -> None:
         self.clients, self.region, self.table = clients, region, table
@@ -64,12 +114,12 @@ class TableStore:
     def _key(self, at: str) -> dict:
         return {"day": {"S": _DAY}, "at": {"S": at}}
 
-    def add(self, key: str) -> int:
+    def add(self, key: str, amount: int) -> int:
         with aws_errors():
             answer = self.client.update_item(
                 TableName=self.table, Key=self._key(f"count#{key}"),
-                UpdateExpression="ADD kills :one SET expires = :expires",
-                ExpressionAttributeValues={":one": {"N": "1"},
+                UpdateExpression="ADD kills :n SET expires = :expires",
+                ExpressionAttributeValues={":n": {"N": str(amount)},
                                            ":expires": {"N": str(int(time.time()) + 86400)}},
                 ReturnValues="UPDATED_NEW")
         return int(answer["Attributes"]["kills"]["N"])
@@ -80,15 +130,33 @@ class TableStore:
                                         ConsistentRead=True).get("Item")
         return int(item["kills"]["N"]) if item else 0
 
-    def tripped(self) -> str | None:
+    def held(self, account: str) -> str | None:
+        """The overall state or the account's quarantine, in one call."""
+        keys = [self._key(f"state#{OVERALL}"), self._key(f"state#{account}")]
         with aws_errors():
-            item = self.client.get_item(TableName=self.table, Key=self._key("state"),
-                                        ConsistentRead=True).get("Item")
-        return item["reason"]["S"] if item else None
+            answer = self.client.batch_get_item(RequestItems={self.table: {
+                "Keys": keys, "ConsistentRead": True}})
+        if answer.get("UnprocessedKeys"):
+            raise AwsError("breaker state: BatchGetItem left keys unread",
+                           "UnprocessedKeys")
+        found = {i["at"]["S"]: i["reason"]["S"] for i in answer["Responses"].get(self.table, [])}
+        return found.get(f"state#{OVERALL}") or found.get(f"state#{account}")
 
-    def trip(self, reason: str) -> bool:
+    def _items(self) -> list[dict]:
+        with aws_errors():
+            pages = self.client.get_paginator("query").paginate(
+                TableName=self.table, KeyConditionExpression="#d = :d",
+                ExpressionAttributeNames={"#d": "day"},
+                ExpressionAttributeValues={":d": {"S": _DAY}}, ConsistentRead=True)
+            return [item for page in pages for item in page.get("Items", [])]
+
+    def states(self) -> dict[str, str]:
+        return {i["at"]["S"].split("#", 1)[1]: i["reason"]["S"] for i in self._items()
+                if i["at"]["S"].startswith("state#")}
+
+    def trip(self, scope: str, reason: str) -> bool:
         """True for the one caller that trips it (the one that sends the alert)."""
-        return self._put_new("state", {"reason": {"S": reason}})
+        return self._put_new(f"state#{scope}", {"reason": {"S": reason}})
 
     def _put_new(self, at: str, fields: dict) -> bool:
         """Write the item unless it exists: True for the one caller that wrote it."""
@@ -104,18 +172,17 @@ class TableStore:
                 return False
             raise
 
-    def reset(self) -> None:
+    def reset(self, scope: str | None = None) -> None:
         # Counts go too: the window that tripped it must not trip it again at once.
-        with aws_errors():
-            pages = self.client.get_paginator("query").paginate(
-                TableName=self.table, KeyConditionExpression="#d = :d",
-                ExpressionAttributeNames={"#d": "day", "#a": "at"},
-                ExpressionAttributeValues={":d": {"S": _DAY}}, ProjectionExpression="#d, #a")
-            for page in pages:
-                for item in page.get("Items", []):
-                    if not item["at"]["S"].startswith("reset#"):
-                        self.client.delete_item(TableName=self.table,
-                                                Key=self._key(item["at"]["S"]))
+        mine = (f"state#{scope}", f"count#{scope}#") if scope else None
+        for item in self._items():
+            at = item["at"]["S"]
+            if at.startswith("reset#"):
+                continue
+            if mine and not (at == mine[0] or at.startswith(mine[1])):
+                continue
+            with aws_errors():
+                self.client.delete_item(TableName=self.table, Key=self._key(at))
 
     def first_use(self, token: str) -> bool:
         """True the first time ``token`` is seen (MONOCYTE_BREAKER_RESET's value)."""
@@ -123,74 +190,123 @@ class TableStore:
 
 
 class Breaker:
-    """Asked before every delete; ``alert`` gets one message when it trips."""
+    """Asked before every delete (``allow``), told after every kill (``record``);
+    ``alert`` gets one message per account it quarantines (and one if the overall
+    limit opens it)."""
 
     def __init__(self, settings: Settings, store: Any,
                  alert: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.settings, self.store, self.alert, self.clock = settings, store, alert, clock
 
-    def open_reason(self) -> str | None:
-        """Why it is open (report-only), or None when kills may go ahead."""
+    @property
+    def _account_limit(self) -> int:
+        return self.settings.breaker_account_limit * TENTHS
+
+    @property
+    def _overall_limit(self) -> int:
+        return self.settings.breaker_limit * TENTHS
+
+    def open_reason(self, account: str) -> str | None:
+        """Why ``account`` is report-only (quarantined, or everything open), or None
+        when kills may go ahead there."""
         try:
-            return self.store.tripped()
+            return self.store.held(account)
         except AwsError as error:
             # Not knowing is treated as open: a kill it cannot count is not made.
             return f"breaker state unreadable ({error.code or error})"
 
+    def allow(self, account: str) -> bool:
+        return self.open_reason(account) is None
+
     def _window(self) -> int:
         return int(self.clock() // self.settings.breaker_window_seconds)
 
+    def weight(self, created: str | None) -> int:
+        return weight(created, self.clock())
+
+    def record(self, account: str, created: str | None) -> None:
+        """Count one kill that succeeded; quarantine the account past its limit."""
+        window, tenths = self._window(), self.weight(created)
+        try:
+            mine = self.store.add(f"{account}#{window}", tenths)
+            # Only what is within the account's own limit counts overall.
+            share = max(0, min(tenths, self._account_limit - (mine - tenths)))
+            overall = self.store.add(f"{OVERALL}#{window}", share) if share else None
+        except AwsError as error:
+            self._quarantine(account, f"cannot count its kills ({error.code or error})")
+            return
+        if mine > self._account_limit:
+            self._quarantine(account, f"more than {self.settings.breaker_account_limit} "
+                                      f"kills in {self._minutes()} minutes")
+        if overall is not None and self._overall_limit and overall > self._overall_limit:
+            self._open(f"more than {self.settings.breaker_limit} kills in "
+                       f"{self._minutes()} minutes over several accounts")
+
+    def check_plan(self, planned: dict[str, int]) -> None:
+        """Before a scan deletes anything: quarantine each account whose planned kills
+        (weights in tenths) would pass its limit with what it already killed this
+        window, so that none of its kills is made; every other account goes ahead."""
+        window = self._window()
+        shares = 0
+        for account, tenths in sorted(planned.items()):
+            try:
+                current = self.store.count(f"{account}#{window}")
+            except AwsError as error:
+                self._quarantine(account, f"cannot count its kills ({error.code or error})")
+                continue
+            if current + tenths > self._account_limit:
+                self._quarantine(account, f"a scan would kill resources weighing "
+                                          f"{(current + tenths) / TENTHS:g} kills there this "
+                                          f"window, more than the limit of "
+                                          f"{self.settings.breaker_account_limit}")
+                continue
+            shares += tenths
+        if not self._overall_limit:
+            return
+        try:
+            overall = self.store.count(f"{OVERALL}#{window}") + shares
+        except AwsError as error:
+            self._open(f"cannot count kills ({error.code or error})")
+            return
+        if overall > self._overall_limit:
+            self._open(f"a scan would kill resources weighing {overall / TENTHS:g} kills "
+                       f"over several accounts, more than the limit of "
+                       f"{self.settings.breaker_limit}")
+
     def status(self) -> dict:
-        return {"open": self.store.tripped(), "kills": self.store.count(f"all#{self._window()}"),
+        window = self._window()
+        states = self.store.states()
+        return {"open": states.get(OVERALL),
+                "quarantined": {a: r for a, r in sorted(states.items()) if a != OVERALL},
+                "kills": self.store.count(f"{OVERALL}#{window}") / TENTHS,
                 "limit": self.settings.breaker_limit,
                 "account_limit": self.settings.breaker_account_limit,
                 "window": self.settings.breaker_window_seconds}
 
-    def allow(self, account: str) -> bool:
-        """Count one kill; False (and trip) when it would pass a limit."""
-        if self.open_reason():
-            return False
-        window = self._window()
+    def reset(self, account: str | None = None) -> None:
+        """Close it for one account (its quarantine and counts), or everywhere."""
+        self.store.reset(account)
+
+    def _minutes(self) -> int:
+        return self.settings.breaker_window_seconds // 60
+
+    def _quarantine(self, account: str, why: str) -> None:
+        self._trip(account, f"account {account} quarantined: {why}; report-only there "
+                            f"until `monocyte breaker reset --account {account}`, every "
+                            "other account is still enforced")
+
+    def _open(self, why: str) -> None:
+        self._trip(OVERALL, f"every account report-only: {why}; until "
+                            "`monocyte breaker reset`")
+
+    def _trip(self, scope: str, reason: str) -> None:
         try:
-            overall = self.store.add(f"all#{window}")
-            mine = self.store.add(f"{account}#{window}")
-        except AwsError as error:
-            return self._trip(f"cannot count kills ({error.code or error})")
-        minutes = self.settings.breaker_window_seconds // 60
-        if overall > self.settings.breaker_limit:
-            return self._trip(f"more than {self.settings.breaker_limit} kills in "
-                              f"{minutes} minutes overall")
-        if mine > self.settings.breaker_account_limit:
-            return self._trip(f"more than {self.settings.breaker_account_limit} kills in "
-                              f"{minutes} minutes in account {account}")
-        return True
-
-    def check_plan(self, kills: dict[str, int]) -> None:
-        """Before a scan deletes anything: trip now when the kills it plans (per
-        account) would pass a limit on their own, so that none of them is made."""
-        total = sum(kills.values())
-        if total > self.settings.breaker_limit:
-            self._trip(f"a scan would kill {total} resources, more than the limit of "
-                       f"{self.settings.breaker_limit}")
-            return
-        for account, count in sorted(kills.items()):
-            if count > self.settings.breaker_account_limit:
-                self._trip(f"a scan would kill {count} resources in account {account}, "
-                           f"more than the limit of {self.settings.breaker_account_limit}")
-                return
-
-    def reset(self) -> None:
-        self.store.reset()
-
-    def _trip(self, reason: str) -> bool:
-        try:
-            first = self.store.trip(reason)
+            first = self.store.trip(scope, reason)
         except AwsError:
             first = False
         if first and self.alert is not None:
             self.alert(reason)
-        return False
 
 
 def build(settings: Settings, clients: Any,

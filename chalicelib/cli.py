@@ -110,10 +110,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     except AwsError as error:
         return _fail(f"scan could not start: {error}")
     sink.summary(report)
-    held = fuse.open_reason() if fuse and not settings.dry_run else None
+    held = _breaker_held(fuse) if fuse and not settings.dry_run else None
     if held:
         print(f"monocyte: REPORT-ONLY, the blast-radius breaker is open: {held}. Raise "
-              "MONOCYTE_BREAKER_LIMIT (and MONOCYTE_BREAKER_ACCOUNT_LIMIT) for a "
+              "MONOCYTE_BREAKER_ACCOUNT_LIMIT (and MONOCYTE_BREAKER_LIMIT) for a "
               "deliberate clean-up.", file=sys.stderr)
     if args.json:
         for outcome in report.outcomes:
@@ -187,11 +187,21 @@ def cmd_template(args: argparse.Namespace) -> int:
         if args.name != "central":
             return _fail("--merge is for the central template (chalice package "
                          "--merge-template)")
-        print(json.dumps(templates.chalice_merge(config.from_env()), indent=2))
+        print(_template_text(templates.chalice_merge(config.from_env())))
         return 0
-    print(json.dumps(templates.render(args.name, config.from_env(), table=args.table),
-                     indent=2))
+    print(_template_text(templates.render(args.name, config.from_env(), table=args.table)))
     return 0
+
+
+def _template_text(template: dict) -> str:
+    """Indented for reading, unless that would pass CloudFormation's template-body
+    quota (the member roles' policies are long): then compact, which deploys as is."""
+    from chalicelib import limits
+
+    text = json.dumps(template, indent=2)
+    if len(text.encode("utf-8")) <= limits.TEMPLATE_BODY_MAX_BYTES:
+        return text
+    return json.dumps(template, separators=(",", ":"))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -309,24 +319,46 @@ def cmd_breaker(args: argparse.Namespace) -> int:
     built = breaker.build(settings, Clients(settings))
     try:
         if args.action == "reset":
-            before = built.open_reason()
-            built.reset()
-            print(f"breaker reset (it was {'open: ' + before if before else 'closed'}); "
-                  "kills go ahead again")
+            before = built.status()
+            built.reset(args.account)
+            if args.account:
+                was = before["quarantined"].get(args.account)
+                print(f"breaker reset for account {args.account} (it was "
+                      f"{'quarantined: ' + was if was else 'not quarantined'}); kills go "
+                      "ahead there again")
+            else:
+                print(f"breaker reset everywhere (it was {_breaker_held_text(before)}); "
+                      "kills go ahead again")
             return 0
         status = built.status()
     except AwsError as error:
         return _fail(f"cannot read the breaker in {settings.audit_table!r}: {error}")
-    print(f"breaker: {'OPEN: ' + status['open'] if status['open'] else 'closed'}")
-    print(f"  kills this window: {status['kills']} overall (limit {status['limit']}); "
+    print(f"breaker: {'OPEN everywhere: ' + status['open'] if status['open'] else 'closed'}")
+    for account, reason in status["quarantined"].items():
+        print(f"  QUARANTINED {account}: {reason}")
+    print(f"  kills this window: {status['kills']:g} overall (limit {status['limit']}); "
           f"at most {status['account_limit']} per account; window {status['window']} s")
-    return EXIT_FAILED if status["open"] else 0
+    return EXIT_FAILED if status["open"] or status["quarantined"] else 0
+
+
+def _breaker_held_text(status: dict) -> str:
+    held = ([f"open: {status['open']}"] if status["open"] else []) + [
+        f"account {a} quarantined" for a in status["quarantined"]]
+    return "; ".join(held) or "closed"
+
+
+def _breaker_held(fuse) -> str | None:
+    try:
+        text = _breaker_held_text(fuse.status())
+    except AwsError as error:
+        return f"breaker state unreadable ({error})"
+    return None if text == "closed" else text
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
-    print(iam.render(iam.reaper_policy()), end="")
+    print(iam.render(iam.reaper_policy(args.stage)), end="")
     return 0
 
 
@@ -404,11 +436,14 @@ def parser() -> argparse.ArgumentParser:
     fuse = commands.add_parser(
         "breaker", help="the blast-radius breaker: is it open, and reset it after a look")
     fuse.add_argument("action", choices=["status", "reset"])
+    fuse.add_argument("--account", help="reset one quarantined account only")
     fuse.add_argument("--endpoint-url", help="an AWS emulator")
     fuse.set_defaults(func=cmd_breaker)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")
+    policy.add_argument("--stage", choices=["dev", "prod"], default="prod",
+                        help="dev assumes the dry-run member role (no deletes)")
     policy.set_defaults(func=cmd_policy)
     return top
 

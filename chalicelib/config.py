@@ -17,9 +17,18 @@ from chalicelib.errors import ConfigError
 # are outside the EU and so are not here; MONOCYTE_ALLOWED_REGIONS adds them.
 EU_REGIONS = ("eu-west-1", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "eu-south-2")
 
-# Never killed, whatever the region: the reaper's own StackSet instances (its
-# forwarders live in every region) and AWS Control Tower's.
-BUILTIN_PROTECTED = ("StackSet-monocyte-*", "StackSet-AWSControlTower*", "aws-controltower-*")
+# Never killed, whatever the region: the stack instances of StackSets (the reaper's
+# own forwarders live in every region) and of AWS Control Tower. Proven by who
+# created them, never by a name anyone can choose: (stack name, the creating role as
+# CloudTrail's userIdentity shows it). The SCP (templates.scp_document) keeps these
+# role names to the roles AWS creates for StackSets and Control Tower.
+BUILTIN_PROTECTED = (
+    ("StackSet-*", "arn:aws*:sts::*:assumed-role/stacksets-exec-*/*"),  # service-managed
+    ("StackSet-*", "arn:aws*:sts::*:assumed-role/AWSCloudFormationStackSetExecutionRole/*"),
+    ("StackSet-*", "arn:aws*:sts::*:assumed-role/AWSControlTowerExecution/*"),
+)
+# The names the proof is about: a look-alike is killed, and the outcome says why.
+RESERVED_NAMES = ("StackSet-*", "aws-controltower-*", "AWSControlTower*", "monocyte-*")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -42,7 +51,7 @@ class Settings:
     dry_run: bool = True
     force: bool = True
     member_role: str | None = None
-    protected_patterns: tuple[str, ...] = BUILTIN_PROTECTED
+    protected_patterns: tuple[str, ...] = ()  # MONOCYTE_PROTECTED_PATTERNS
     max_attempts: int = 5
     scan_workers: int = 16
     scan_grace_seconds: int = 900
@@ -156,7 +165,12 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         # Never echo the URL itself: it is the secret.
         raise ConfigError("MONOCYTE_SLACK_WEBHOOK_URL must be an https:// URL")
-    patterns = BUILTIN_PROTECTED + tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
+    parameter = env.get("MONOCYTE_SLACK_WEBHOOK_PARAMETER", "").strip() or None
+    if parameter and ("://" in parameter or parameter.startswith("hooks.")):
+        # The URL pasted where its parameter's name belongs: never echo it.
+        raise ConfigError("MONOCYTE_SLACK_WEBHOOK_PARAMETER holds a URL, not a parameter "
+                          "name: put the URL in the SSM parameter's value and its name here")
+    patterns = tuple(_list(env.get("MONOCYTE_PROTECTED_PATTERNS", "")))
     exemptions, exemptions_error = (), None
     exemptions_file = env.get("MONOCYTE_EXEMPTIONS_FILE", "").strip()
     if exemptions_file:
@@ -166,6 +180,14 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
             exemptions = read_file(exemptions_file)
         except ConfigError as error:
             exemptions_error = str(error)
+    breaker_limit = _int(env, "MONOCYTE_BREAKER_LIMIT", 100, 0, 100000)
+    breaker_account_limit = _int(env, "MONOCYTE_BREAKER_ACCOUNT_LIMIT", 50, 1, 100000)
+    if breaker_limit and breaker_limit <= breaker_account_limit:
+        # Each account adds at most its own limit to the overall count: an overall
+        # limit within reach of one account would let it stop enforcement everywhere.
+        raise ConfigError(f"MONOCYTE_BREAKER_LIMIT={breaker_limit} must be more than "
+                          f"MONOCYTE_BREAKER_ACCOUNT_LIMIT={breaker_account_limit}: one "
+                          "account alone must never switch enforcement off elsewhere")
     return Settings(
         exemptions=exemptions,
         exemptions_error=exemptions_error,
@@ -183,13 +205,13 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         audit_table=env.get("MONOCYTE_AUDIT_TABLE", "").strip() or None,
         audit_ttl_days=_int(env, "MONOCYTE_AUDIT_TTL_DAYS", 400, 1, 3650),
         slack_webhook_url=url,
-        slack_webhook_parameter=env.get("MONOCYTE_SLACK_WEBHOOK_PARAMETER", "").strip() or None,
+        slack_webhook_parameter=parameter,
         account_names=_account_names(env.get("MONOCYTE_ACCOUNT_NAMES", "")),
         accounts=_accounts(env.get("MONOCYTE_ACCOUNTS", "")),
         organization_role=_role_arn(env, "MONOCYTE_ORGANIZATION_ROLE"),
         scan_queue=env.get("MONOCYTE_SCAN_QUEUE", "").strip() or None,
-        breaker_limit=_int(env, "MONOCYTE_BREAKER_LIMIT", 100, 0, 100000),
-        breaker_account_limit=_int(env, "MONOCYTE_BREAKER_ACCOUNT_LIMIT", 50, 1, 100000),
+        breaker_limit=breaker_limit,
+        breaker_account_limit=breaker_account_limit,
         breaker_window_seconds=_int(env, "MONOCYTE_BREAKER_WINDOW_SECONDS", 3600, 60, 604800),
         breaker_reset=env.get("MONOCYTE_BREAKER_RESET", "").strip() or None,
         exemption_tag=env.get("MONOCYTE_EXEMPTION_TAG", "").strip() or None,

@@ -78,12 +78,34 @@ class CloudTrailEvent:
         return f"{self.event_source}:{self.event_name}"
 
 
+# Where an event's EventBridge source is not aws.<first label of its eventSource>.
+# Unconfirmed against a real trail beyond these (docs/cloudtrail-shapes.md); a
+# mismatch is ignored and logged, never acted on.
+SOURCE_EXCEPTIONS = {
+    "monitoring.amazonaws.com": "aws.cloudwatch",
+    "api.sagemaker.amazonaws.com": "aws.sagemaker",
+}
+
+
+def expected_source(event_source: str) -> str:
+    return SOURCE_EXCEPTIONS.get(event_source, "aws." + event_source.split(".", 1)[0])
+
+
 def triage(event: CloudTrailEvent) -> str | None:
     """Step 1 of the decision: why the event is ignored, or None when it is not."""
     if not event.is_cloudtrail_call:
         return f"not a CloudTrail API call (detail-type {event.detail_type!r})"
     if not (event.source or "").startswith("aws."):
         return f"source {event.source!r} is not an AWS service"
+    if event.source != expected_source(event.event_source):
+        # Only the service itself publishes aws.X; a record whose source and
+        # eventSource disagree was not delivered by CloudTrail as it stands.
+        return (f"source {event.source!r} does not match eventSource "
+                f"{event.event_source!r}")
+    if event.recipient_account and event.envelope_account and \
+            event.recipient_account != event.envelope_account:
+        return (f"recipientAccountId {event.recipient_account!r} differs from the "
+                f"envelope's account {event.envelope_account!r}")
     if event.error_code:
         return f"{event.name} failed with {event.error_code}"
     if event.read_only:

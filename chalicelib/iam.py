@@ -1,18 +1,229 @@
-"""IAM policies generated from the registry, so they cannot drift from the code."""
+"""IAM policies generated from the registry and the settings, keeping the prime
+directive by construction.
+
+- The central Lambda roles may only write their logs, the verdict table, read the
+  Slack parameter, use the scan queue and **assume the member role**: every resource
+  action goes through ``monocyte-member`` (deployed in the central account too), so
+  the Lambda's inline policy stays small however many types the registry holds.
+- The member role may list, describe and delete what the registry declares; every
+  action that is not a plain read (delete, terminate, modify, update, put, disable,
+  schedule-deletion, remove, stop, ...) is **explicitly denied when
+  aws:RequestedRegion is an allowed region**, except the named replica removals of
+  ``REPLICA_REMOVALS``. An explicit deny wins over any allow (IAM's evaluation
+  logic), so a bug in our code cannot delete in the EU: AWS refuses.
+- The reads a kill needs that also show customer data (object keys, a function's
+  environment, a stack's outputs) are denied in the allowed regions the same way:
+  they work only where everything is being deleted anyway. The reads that *are*
+  customer data (objects, items, secrets, messages, log events, code) are never
+  granted (``NEVER_GRANTED``).
+- The dry-run stage (``dev``) assumes ``monocyte-member-dryrun``, which holds no
+  destructive action at all.
+- The member role's permissions are customer-managed policies, each at most
+  ``MANAGED_POLICY_MAX_CHARS``, cut by service, so they fit IAM's quotas whatever
+  the registry grows to.
+"""
 from __future__ import annotations
 
 import json
+from typing import Iterable
 
 from chalicelib import registry
+from chalicelib.limits import MANAGED_POLICY_MAX_CHARS  # noqa: F401 - used and re-exported
+from chalicelib.limits import ROLE_INLINE_POLICIES_MAX_CHARS as ROLE_INLINE_MAX_CHARS
+
+# Managed policies attached to one role (IAM User Guide, "IAM and AWS STS quotas",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html;
+# default 10, 20 on request).
+MANAGED_POLICIES_PER_ROLE = 10
+
+MEMBER_ROLE = "monocyte-member"
+DRY_RUN_ROLE = "monocyte-member-dryrun"
 
 _LOGS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
-# The scan asks which regions the account has enabled.
-_SCAN = ("ec2:DescribeRegions",)
+_READ_VERBS = ("Describe", "List", "Get")
+
+# Plain reads of metadata, by their verb; API Gateway's IAM actions are HTTP verbs.
+_READ_ACTIONS = frozenset({"apigateway:GET"})
+
+# Reads a kill needs that show customer data or name it: allowed only outside the
+# allowed regions (denied inside, like the destructive actions), where the resource
+# is unlawfully placed and about to go. Each with why the kill needs it.
+OUTSIDE_ONLY_READS = {
+    "s3:ListBucketVersions": "emptying a bucket lists its object versions (keys)",
+    "s3:ListBucketMultipartUploads": "emptying a bucket aborts its unfinished uploads",
+    "s3express:CreateSession": "a directory bucket's objects are deleted in a session",
+    "lambda:GetFunctionConfiguration": "the live check; its answer holds the environment",
+    "lambda:ListFunctions": "the scan's listing; its answer holds each environment",
+    "cloudformation:DescribeStacks": "the live check and its protection proof; the "
+                                     "answer holds the stack's outputs",
+    "cloudtrail:LookupEvents": "who created a StackSet-named stack the scan found; the "
+                               "history holds the calls' parameters",
+}
+
+# Reads that are customer data itself: never granted, on any resource.
+NEVER_GRANTED = frozenset({
+    "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:ListBucket",
+    "dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+    "dynamodb:PartiQLSelect", "dynamodb:GetRecords", "dynamodb:ExportTableToPointInTime",
+    "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue",
+    "sqs:ReceiveMessage", "sns:Subscribe", "kinesis:GetRecords", "kinesis:GetShardIterator",
+    "firehose:PutRecord", "logs:GetLogEvents", "logs:FilterLogEvents",
+    "logs:StartQuery", "logs:GetQueryResults", "lambda:GetFunction", "lambda:InvokeFunction",
+    "kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter", "ssm:GetParameters",
+    "rds:DownloadDBLogFilePortion", "rds-data:ExecuteStatement", "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer", "glue:GetTable", "glue:GetPartitions",
+    "athena:GetQueryResults", "states:GetExecutionHistory", "ec2:GetPasswordData",
+    "ec2:GetConsoleOutput", "ec2:GetConsoleScreenshot", "ec2:DescribeInstanceAttribute",
+    "cloudformation:GetTemplate", "elasticfilesystem:ClientMount",
+})
+
+# The destructive actions that must be called in an allowed region: the removal of a
+# replica outside it goes through its primary (or another member), which lives here.
+# Each is allowed in the allowed regions only as narrowly as IAM lets us say.
+REPLICA_REMOVALS = {
+    # A secret's replica is removed through its primary: RemoveRegionsFromReplication
+    # is refused in the replica's own region. IAM has no condition key naming the
+    # regions removed (secretsmanager:SecretPrimaryRegion only says where the primary
+    # is, which is here anyway), so the reaper's own check is what keeps an EU
+    # replica: it removes only the regions the live check found outside.
+    "secretsmanager:RemoveRegionsFromReplication":
+        "a non-EU replica of an EU secret is removed through the EU primary",
+    # A global table's replica is removed with UpdateTable (ReplicaUpdates: Delete)
+    # sent to another member of the table, which may be in an allowed region.
+    # UpdateTable has no condition key for what it changes; DeleteTableReplica, which
+    # AWS also checks for a replica removal, stays denied on the table ARNs of every
+    # allowed region (_EXCEPTION_DENIED_ON), so an EU replica cannot go this way.
+    "dynamodb:UpdateTable": "a non-EU replica of a global table is removed through "
+                            "another member, which may be in the EU",
+    "dynamodb:DeleteTableReplica": "checked by AWS with UpdateTable's replica removal; "
+                                   "denied on every allowed region's table ARN",
+}
+# Resource ARNs on which a named exception stays denied in every partition/account.
+_EXCEPTION_DENIED_ON = {
+    "dynamodb:DeleteTableReplica": "arn:aws:dynamodb:{region}:*:table/*",
+}
+
+# Actions narrowed to resources, where the service allows it.
+NARROWED = {
+    # API Gateway's GET and DELETE are on paths: only the APIs themselves, never the
+    # API keys (/apikeys), usage plans, or anything else under the account.
+    "apigateway:GET": ["arn:aws:apigateway:*::/restapis", "arn:aws:apigateway:*::/restapis/*",
+                       "arn:aws:apigateway:*::/apis", "arn:aws:apigateway:*::/apis/*"],
+    "apigateway:DELETE": ["arn:aws:apigateway:*::/restapis/*", "arn:aws:apigateway:*::/apis/*"],
+    # Force disables termination protection of instances: not of volumes or groups.
+    "ec2:ModifyInstanceAttribute": ["arn:aws:ec2:*:*:instance/*"],
+}
+
+# Services with one global endpoint: every request to them is in us-east-1 (or, for
+# some, us-west-2) whatever it touches, so an aws:RequestedRegion guard cannot hold
+# them (IAM User Guide, "AWS: Denies access to AWS based on the requested Region",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_deny-requested-region.html).
+# The member role grants none of them.
+GLOBAL_SERVICES = frozenset({
+    "iam", "sts", "organizations", "cloudfront", "route53", "route53domains",
+    "globalaccelerator", "waf", "shield", "budgets", "ce", "support", "health",
+    "account", "artifact", "trustedadvisor", "networkmanager", "importexport",
+    "chatbot", "devicefarm",
+})
 
 
-def reaper_policy() -> dict:
-    """The policy of the Lambda functions: write their logs, and the registry's
-    describe and delete actions (those need every resource, in every region)."""
+def is_read(action: str) -> bool:
+    """A plain read of metadata (describe, list, get), not customer data."""
+    if action in OUTSIDE_ONLY_READS or action in NEVER_GRANTED:
+        return False
+    return action in _READ_ACTIONS or action.split(":", 1)[1].startswith(_READ_VERBS)
+
+
+def region_guarded(action: str) -> bool:
+    """Denied in every allowed region (and not one of the named exceptions)."""
+    return not is_read(action) and action not in REPLICA_REMOVALS
+
+
+def _allowed(regions: Iterable[str]) -> dict:
+    return {"StringEquals": {"aws:RequestedRegion": sorted(regions)}}
+
+
+def _service_statements(service: str, actions: list[str], regions: list[str],
+                        dry_run: bool) -> list[dict]:
+    """Allow the service's actions (narrowed where possible), deny in the allowed
+    regions what is not a plain read (the exceptions aside)."""
+    granted = [a for a in actions if is_read(a) or a in OUTSIDE_ONLY_READS
+               or not dry_run]
+    plain = sorted(a for a in granted if a not in NARROWED and a not in REPLICA_REMOVALS)
+    tag = service.replace("-", "").title()
+    statements = []
+    if plain:
+        statements.append({"Sid": f"{tag}", "Effect": "Allow", "Action": plain,
+                           "Resource": "*"})
+    for action in sorted(a for a in granted if a in NARROWED):
+        statements.append({"Sid": f"{tag}{action.split(':')[1].title()}", "Effect": "Allow",
+                           "Action": [action], "Resource": NARROWED[action]})
+    exceptions = sorted(a for a in granted if a in REPLICA_REMOVALS)
+    if exceptions:
+        statements.append({"Sid": f"{tag}ReplicaRemovals", "Effect": "Allow",
+                           "Action": exceptions, "Resource": "*"})
+    guarded = sorted(a for a in granted if region_guarded(a))
+    if guarded:
+        statements.append({"Sid": f"{tag}NothingInAllowedRegions", "Effect": "Deny",
+                           "Action": guarded, "Resource": "*",
+                           "Condition": _allowed(regions)})
+    for action in sorted(a for a in granted if a in _EXCEPTION_DENIED_ON):
+        statements.append({"Sid": f"{tag}{action.split(':')[1]}NotOnAllowedRegions",
+                           "Effect": "Deny", "Action": [action],
+                           "Resource": [_EXCEPTION_DENIED_ON[action].format(region=r)
+                                        for r in sorted(regions)]})
+    return statements
+
+
+def minified(document: dict) -> str:
+    """A policy as IAM counts its size: no whitespace outside strings."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _document(statements: list[dict]) -> dict:
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def member_policies(actions: Iterable[str], regions: Iterable[str],
+                    dry_run: bool = False) -> list[dict]:
+    """The member role's managed policy documents: each service's statements whole,
+    packed in order into documents of at most MANAGED_POLICY_MAX_CHARS (a service too
+    big for one is cut into parts of its actions)."""
+    regions = sorted(regions)
+    by_service: dict[str, list[str]] = {}
+    for action in sorted(set(actions)):
+        by_service.setdefault(action.split(":", 1)[0], []).append(action)
+    # Our own role may never read customer data, even through a resource policy
+    # that a bug (or anyone) made grant it: an explicit deny wins over that allow.
+    blocks: list[list[dict]] = [[{"Sid": "NeverReadCustomerData", "Effect": "Deny",
+                                  "Action": sorted(NEVER_GRANTED), "Resource": "*"}]]
+    for service, granted in sorted(by_service.items()):
+        blocks += _fitting(service, granted, regions, dry_run)
+    documents: list[list[dict]] = []
+    for block in blocks:
+        if documents and len(minified(_document(documents[-1] + block))) <= \
+                MANAGED_POLICY_MAX_CHARS:
+            documents[-1] += block
+        else:
+            documents.append(list(block))
+    return [_document(statements) for statements in documents]
+
+
+def _fitting(service: str, actions: list[str], regions: list[str],
+             dry_run: bool) -> list[list[dict]]:
+    statements = _service_statements(service, actions, regions, dry_run)
+    if len(minified(_document(statements))) <= MANAGED_POLICY_MAX_CHARS or len(actions) == 1:
+        return [statements] if statements else []
+    half = len(actions) // 2
+    return (_fitting(service, actions[:half], regions, dry_run)
+            + _fitting(service, actions[half:], regions, dry_run))
+
+
+def reaper_policy(stage: str = "prod") -> dict:
+    """The inline policy of the Lambda functions of ``stage``: logs, the verdict
+    table (and the breaker's items in it), the Slack parameter, the scan queue, and
+    the member role of the stage (``dev`` is dry run: the role with no deletes)."""
+    role = DRY_RUN_ROLE if stage == "dev" else MEMBER_ROLE
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -20,19 +231,18 @@ def reaper_policy() -> dict:
              "Resource": "arn:*:logs:*:*:*"},
             # The verdict log, and the breaker's counters in the same table.
             {"Sid": "VerdictLog", "Effect": "Allow",
-             "Action": ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
-                        "dynamodb:GetItem", "dynamodb:DeleteItem"],
+             "Action": ["dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem",
+                        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
              "Resource": "arn:*:dynamodb:*:*:table/monocyte-verdicts*"},
             {"Sid": "SlackWebhook", "Effect": "Allow", "Action": ["ssm:GetParameter"],
              "Resource": "arn:*:ssm:*:*:parameter/monocyte/*"},
+            # Every account, the central one included, is acted on through its role.
             {"Sid": "MemberAccounts", "Effect": "Allow", "Action": ["sts:AssumeRole"],
-             "Resource": "arn:*:iam::*:role/monocyte-*"},
+             "Resource": f"arn:*:iam::*:role/{role}"},
             {"Sid": "ScanQueue", "Effect": "Allow",
-             "Action": ["sqs:GetQueueUrl", "sqs:SendMessage", "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+             "Action": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+                        "sqs:ReceiveMessage", "sqs:SendMessage"],
              "Resource": "arn:*:sqs:*:*:monocyte-scan*"},
-            {"Sid": "Reap", "Effect": "Allow", "Action": sorted({*registry.iam_actions(), *_SCAN}),
-             "Resource": "*"},
         ],
     }
 

@@ -15,6 +15,7 @@ def apply() -> None:
     _snapshots_honour_owner_ids()
     _no_node_groups_of_a_gone_cluster()
     _cloudformation_role_policies_are_json()
+    _cloudtrail_history_is_empty()
     _APPLIED = True
 
 
@@ -72,3 +73,27 @@ def _cloudformation_role_policies_are_json() -> None:
         return put(self, policy_name, policy_json)
 
     Role.put_policy = put_policy
+
+# What the sandbox's CloudTrail history holds (LookupEvents): none by default, as in
+# a fresh account; a test may put records here (CloudTrail's own event shape).
+TRAIL_HISTORY: list[dict] = []
+
+
+def _cloudtrail_history_is_empty() -> None:
+    # moto has no LookupEvents at all (NotImplementedError): it answers from
+    # TRAIL_HISTORY, filtered by the one lookup attribute Monocyte uses (EventName).
+    import json
+
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def lookup_events(self):
+        wanted = {a["AttributeKey"]: a["AttributeValue"]
+                  for a in self._get_param("LookupAttributes", [])}
+        events = [{"EventId": r["eventID"], "EventName": r["eventName"],
+                   "EventSource": r["eventSource"], "ReadOnly": "false",
+                   "CloudTrailEvent": json.dumps(r)}
+                  for r in TRAIL_HISTORY if r.get("awsRegion") == self.region
+                  and wanted.get("EventName", r["eventName"]) == r["eventName"]]
+        return json.dumps({"Events": events})
+
+    CloudTrailResponse.lookup_events = lookup_events

@@ -20,9 +20,10 @@ _SDK_LOGGER.propagate = False
 _SDK_LOGGER.disabled = True
 
 # Which outcomes are worth a message: what was (or would be) deleted, and what failed.
-NOTIFIED = (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED)
+NOTIFIED = (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED, reaper.CUT_OFF)
 _TITLES = {reaper.KILLED: "Killed", reaper.WOULD_KILL: "Would kill (dry run)",
-           reaper.FAILED: "Kill FAILED"}
+           reaper.FAILED: "Kill FAILED",
+           reaper.CUT_OFF: "CUT OFF, cannot be deleted: a human must act"}
 
 
 def webhook_url(settings: Settings, ssm_client: Any | None) -> str | None:
@@ -126,7 +127,8 @@ def summary_message(report: Any, dry_run: bool, reap_failures: list[dict] | None
     rows = report.summary()
     verb = "would kill" if dry_run else "killed"
     killed = sum(r[reaper.KILLED] + r[reaper.WOULD_KILL] for r in rows)
-    failed = len(report.failures) + sum(1 for o in report.outcomes if o.action == reaper.FAILED)
+    failed = len(report.failures) + sum(1 for o in report.outcomes
+                                        if o.action in (reaper.FAILED, reaper.CUT_OFF))
     missed = [o for o in report.outcomes if o.missed]
     title = f"Nightly scan: {killed} {verb}, {failed} failed, {len(missed)} missed by events"
     if getattr(report, "uncovered", None):
@@ -145,6 +147,9 @@ def summary_message(report: Any, dry_run: bool, reap_failures: list[dict] | None
     problems = [f"unit {f.unit.region} {f.unit.type}: {f.reason}" for f in report.failures]
     problems += [f"{o.type} `{o.id}` in {o.region}: {o.reason}"
                  for o in report.outcomes if o.action == reaper.FAILED]
+    # Escalated every night until a human deletes what Monocyte cannot.
+    problems += [f"CUT OFF {o.type} `{o.id}` in {o.region} ({o.account}): {o.reason}"
+                 for o in report.outcomes if o.action == reaper.CUT_OFF]
     if problems:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
             "*Failures*\n" + "\n".join(problems[:10]))[:3000]}})
@@ -219,8 +224,11 @@ def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict
 def breaker_message(reason: str) -> dict:
     """The one alert when the blast-radius breaker opens."""
     title = "Monocyte is REPORT-ONLY: the blast-radius breaker is open"
-    text = (f"{reason}. No more deletes until an operator has looked: "
-            "`monocyte breaker status`, then `monocyte breaker reset`.")
+    if reason.startswith("account "):
+        title = f"Monocyte is REPORT-ONLY in {reason.split(' ', 2)[1]}: the breaker quarantined it"
+    text = (f"{reason}. No more deletes there until an operator has looked: "
+            "`monocyte breaker status`, then `monocyte breaker reset` "
+            "(`--account ID` for one account).")
     return {"text": f"{title}: {reason}",
             "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
                        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]}

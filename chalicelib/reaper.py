@@ -14,7 +14,8 @@ from typing import Any, Callable
 from chalicelib import events, log, policy, registry, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
-from chalicelib.errors import AwsError, EventError, NotFound, NotReady, Protected, aws_errors
+from chalicelib.errors import (AccessDenied, AwsError, EventError, NotFound, NotReady,
+                               Protected, aws_errors)
 from chalicelib.events import Target
 
 # What happened to one target. The scan and the event path share these words.
@@ -25,6 +26,9 @@ GONE = "gone"          # already deleted, or on its way out: nothing to do
 DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
 FAILED = "failed"
 UNCOVERED = "uncovered"  # a create outside the allowed regions no type claims: reported
+# Could not be deleted for a lasting reason (an Object Lock, a policy denying us):
+# made unreadable and escalated every run until a human acts.
+CUT_OFF = "cut-off"
 
 
 def utc_now() -> str:
@@ -145,12 +149,35 @@ def handle(target: Target, settings: Settings, clients: Clients,
     outcome = _decide(target, settings, clients, breaker)
     if quiet:
         return outcome
-    log.emit("outcome", logging.WARNING if outcome.action == FAILED else logging.INFO,
+    log.emit("outcome", logging.WARNING if outcome.action in (FAILED, CUT_OFF)
+             else logging.INFO,
              **outcome.to_dict())
     return outcome
 
 
+@dataclasses.dataclass
+class Kill:
+    """A target that passed every check and is to be deleted (the delete phase's
+    input): what the scan's plan counts for the breaker."""
+
+    target: Target
+    reason: str
+    live: Any  # registry.Live
+
+
 def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) -> Outcome:
+    checked = assess(target, settings, clients)
+    if isinstance(checked, Outcome):
+        return checked
+    return execute(checked, settings, clients, breaker)
+
+
+def assess(target: Target, settings: Settings, clients: Clients) -> "Outcome | Kill":
+    """The check phase: policy, live check, exemptions, dry run. An Outcome when the
+    target is not to be deleted now, a Kill when it is."""
+    if target.creator is None and not settings.allows(target.region) and \
+            policy.needs_creator(target):
+        target = dataclasses.replace(target, creator=_creator_from_trail(target, clients))
     decision, reason = policy.judge(target, settings)
     if decision == policy.SPARE:
         return Outcome.of(target, SPARED, reason)
@@ -178,6 +205,12 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
     if kept:
         return Outcome.of(target, SPARED, f"it has copies in {', '.join(kept)}, an allowed "
                                           "region; the copies outside are removed on their own")
+    if live.keep:
+        # The resource itself says it must not go (proven self-protection, a stack
+        # holding global resources): spared, and the reason reported.
+        return Outcome.of(target, SPARED, live.keep)
+    if live.note:
+        reason += f"; {live.note}"
     by_tag = policy.tag_exemption(live.tags, settings)
     if by_tag and by_tag[0] == policy.SPARE:
         return Outcome.of(target, SPARED, by_tag[1])
@@ -190,13 +223,44 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
         return Outcome.of(target, WOULD_KILL, reason + why, notes=note, dry_run=True)
     if live.protected and not settings.force:
         return Outcome.of(target, SPARED, "protection is on and MONOCYTE_FORCE is off")
+    return Kill(target, reason, live)
+
+
+def _creator_from_trail(target: Target, clients: Clients) -> str | None:
+    """The scan has no event: CloudTrail's history says who created the stack. Not
+    knowing (older than 90 days, refused, throttled) leaves it doubtful: spared."""
+    from chalicelib.resources.cloudformation import stack_creator
+
+    try:
+        trail = clients.client("cloudtrail", target.region, target.account)
+        with aws_errors():
+            return stack_creator(trail, target.id, target.created)
+    except AwsError as error:
+        log.emit("creator-unknown", logging.WARNING, id=target.id, reason=str(error))
+        return None
+
+
+def execute(kill: Kill, settings: Settings, clients: Clients, breaker: Any) -> Outcome:
+    """The delete phase: ask the breaker (from the current count), delete, and count
+    the kill only when it succeeded."""
+    target, reason, live = kill.target, kill.reason, kill.live
     if breaker and not breaker.allow(target.account):
         return Outcome.of(target, WOULD_KILL, f"{reason} (REPORT-ONLY: the blast-radius "
-                          f"breaker is open: {breaker.open_reason()}; "
-                          "`monocyte breaker reset` after a look)", dry_run=True)
+                          f"breaker: {breaker.open_reason(target.account)})", dry_run=True)
+    outcome = _delete(target, reason, live, settings, clients)
+    if breaker and outcome.action == KILLED:
+        breaker.record(target.account, target.created)
+    return outcome
+
+
+def _delete(target: Target, reason: str, live: Any, settings: Settings,
+            clients: Clients) -> Outcome:
+    rtype = registry.get(target.type)
+    codes = dict(not_found=rtype.not_found, not_ready=rtype.not_ready,
+                 protected=rtype.protected)
+    region = live.delete_region or target.region
+    client = clients.client(rtype.service, region, target.account)
     try:
-        if live.delete_region:
-            client = clients.client(rtype.service, live.delete_region, target.account)
         with aws_errors(**codes):
             notes = rtype.delete(client, target.id, live, settings.force)
     except NotFound as error:
@@ -213,5 +277,29 @@ def _decide(target: Target, settings: Settings, clients: Clients, breaker: Any) 
         return Outcome.of(target, SPARED, f"protection refused the delete and "
                                           f"MONOCYTE_FORCE is off: {error}")
     except AwsError as error:
+        if _lasting(error, rtype):
+            return _cut_off(target, error, rtype, client)
         return Outcome.of(target, FAILED, f"delete failed: {error}")
     return Outcome.of(target, KILLED, reason, notes=notes)
+
+
+def _lasting(error: AwsError, rtype: Any) -> bool:
+    """A refusal that retrying will not change: we are denied (by our policy, the
+    resource's policy, an SCP) or the resource's own lock forbids it."""
+    return isinstance(error, AccessDenied) or error.code in rtype.lasting
+
+
+def _cut_off(target: Target, error: AwsError, rtype: Any, client: Any) -> Outcome:
+    """What cannot be deleted is made unreadable where the service allows it, and
+    escalated (Slack, the nightly summary) every run until a human acts."""
+    why = f"cannot be deleted ({error})"
+    if not rtype.cut_off:
+        return Outcome.of(target, FAILED, f"{why}; {target.type} has no cut-off: "
+                                          "a human must act")
+    try:
+        with aws_errors(not_found=rtype.not_found):
+            steps = rtype.cut_off(client, target.id)
+    except AwsError as second:
+        return Outcome.of(target, FAILED, f"{why}; the cut-off failed too: {second}")
+    return Outcome.of(target, CUT_OFF, f"{why}; cut off so nobody can read it, until a "
+                                       "human deletes it", notes=steps)

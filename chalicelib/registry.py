@@ -48,6 +48,11 @@ class Live:
     # The resource's tags, when the live check's answer carries them (for tag
     # exemptions); None when this type's live check does not read them.
     tags: dict | None = None
+    # Why the resource itself says it must be spared (a stack proven to be a StackSet
+    # instance, one holding global resources): the reaper spares and reports it.
+    keep: str | None = None
+    # What the live check adds to the kill's reason (a look-alike name, say).
+    note: str | None = None
 
 
 def tag_dict(tags: Any) -> dict:
@@ -139,6 +144,7 @@ class ResourceType:
     - ``actions``: the IAM actions inspect, delete and listing use.
     - ``not_found`` / ``not_ready`` / ``protected``: the service's error codes that
       mean gone, not deletable yet, and refused because of protection.
+    - ``lasting`` / ``cut_off``: see below.
     """
 
     cfn_type: str
@@ -151,6 +157,11 @@ class ResourceType:
     not_found: tuple[str, ...] = ()
     not_ready: tuple[str, ...] = ()
     protected: tuple[str, ...] = ()
+    # Error codes of a delete that will never succeed (an Object Lock): with
+    # AccessDenied, they make the reaper cut the resource off with ``cut_off(client,
+    # id) -> notes`` (nobody can read it) and escalate, where the type has one.
+    lasting: tuple[str, ...] = ()
+    cut_off: Callable[[Any, str], list[str]] | None = None
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any, Callable, Iterable
 
-from chalicelib import log, policy, reaper, registry
+from chalicelib import log, reaper, registry
 from chalicelib.aws import Clients
 from chalicelib.config import Settings, known_regions
 from chalicelib.errors import AwsError, aws_errors
@@ -56,7 +56,9 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not any(o.action == reaper.FAILED for o in self.outcomes)
+        # A cut-off is escalated until a human acts: a scan holding one is not ok.
+        return not self.failures and not any(o.action in (reaper.FAILED, reaper.CUT_OFF)
+                                             for o in self.outcomes)
 
     def summary(self) -> list[dict]:
         """Per (region, type): found, killed, would-kill, spared, gone, deferred, failed."""
@@ -66,7 +68,7 @@ class Report:
             return rows.setdefault((region, cfn_type), {
                 "region": region, "type": cfn_type, "found": 0, reaper.KILLED: 0,
                 reaper.WOULD_KILL: 0, reaper.SPARED: 0, reaper.GONE: 0, reaper.DEFERRED: 0,
-                reaper.FAILED: 0, "missed": 0})
+                reaper.FAILED: 0, reaper.CUT_OFF: 0, "missed": 0})
 
         for outcome in self.outcomes:
             counts = row(outcome.region, outcome.type)
@@ -190,9 +192,8 @@ def _missed(target: Target, outcome: Outcome, settings: Settings) -> bool:
     return age.total_seconds() > settings.scan_grace_seconds
 
 
-def _decide(target: Target, settings: Settings, clients: Clients,
-            verdicts: Callable[[Outcome], None] | None, breaker: Any) -> Outcome:
-    outcome = reaper.handle(target, settings, clients, quiet=True, breaker=breaker)
+def _finish(target: Target, outcome: Outcome, settings: Settings,
+            verdicts: Callable[[Outcome], None] | None) -> Outcome:
     outcome.missed = _missed(target, outcome, settings)
     log.emit("outcome", **outcome.to_dict())
     if verdicts:
@@ -258,11 +259,13 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
               report: Report, progress: Callable[[str, int, int], None] | None = None,
               verdicts: Callable[[Outcome], None] | None = None,
               breaker: Any = None) -> Report:
-    """List every unit, then decide every target found, both in a bounded pool, adding
-    outcomes and failures to ``report``.
+    """List every unit, check every target found (policy, live check, exemptions),
+    then delete what passed, each phase in a bounded pool, adding outcomes and
+    failures to ``report``.
 
-    Listing everything first lets the blast-radius breaker see the whole kill count
-    before the first delete: a scan that would pass its limit deletes nothing.
+    Checking everything first lets the blast-radius breaker weigh what will really be
+    deleted before the first delete: an account whose kills would pass its limit is
+    quarantined and loses nothing; the other accounts go ahead.
     """
     report.units += len(units)
     calls = _Counter()
@@ -272,26 +275,33 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
                                                                    calls),
                                  report, "listing", progress):
             targets += found
-        if breaker and not settings.dry_run:
-            breaker.check_plan(_kill_counts(targets, settings))
-        decided = _each(pool, targets,
-                        lambda t: _decide(t, settings, clients, verdicts, breaker),
-                        report, "deciding", progress)
+        checked = _each(pool, targets, lambda t: reaper.assess(t, settings, clients),
+                        report, "checking", progress)
+        kills = [c for _, c in checked if isinstance(c, reaper.Kill)]
+        if breaker and kills:
+            breaker.check_plan(_kill_counts(kills, breaker))
+        done = [(t, c) for t, c in checked if isinstance(c, Outcome)]
+        done += _each(pool, kills,
+                      lambda k: reaper.execute(k, settings, clients, breaker),
+                      report, "deleting", progress)
+        outcomes = [_finish(t if isinstance(t, Target) else t.target, o, settings, verdicts)
+                    for t, o in done]
         # A listing also shows what is on its way out (a terminated instance, an
         # INACTIVE ECS cluster): gone is not a finding.
-        report.outcomes += [outcome for _, outcome in decided if outcome.action != reaper.GONE]
+        report.outcomes += [outcome for outcome in outcomes if outcome.action != reaper.GONE]
     report.list_calls += calls.value
     report.outcomes.sort(key=lambda o: (o.account, o.region, o.type, o.id))
     report.failures.sort(key=lambda f: (f.unit.account, f.unit.region, f.unit.type))
     return report
 
 
-def _kill_counts(targets: list[Target], settings: Settings) -> dict[str, int]:
-    """How many targets each account would lose, by the settings alone."""
+def _kill_counts(kills: list[reaper.Kill], breaker: Any) -> dict[str, int]:
+    """What each account would lose, weighed as the breaker weighs kills: only the
+    targets that passed every check, so what is spared or exempt counts nothing."""
     counts: dict[str, int] = {}
-    for target in targets:
-        if policy.judge(target, settings)[0] == policy.KILL:
-            counts[target.account] = counts.get(target.account, 0) + 1
+    for kill in kills:
+        account = kill.target.account
+        counts[account] = counts.get(account, 0) + breaker.weight(kill.target.created)
     return counts
 
 
@@ -310,8 +320,9 @@ def _each(pool: concurrent.futures.Executor, items: list, work: Callable[[Any], 
         except Exception as error:  # noqa: BLE001 - one unit never stops the others
             reason = str(error) if isinstance(error, AwsError) else (
                 f"{type(error).__name__}: {error}")
-            unit = item if isinstance(item, Unit) else Unit(item.account, item.region,
-                                                            item.type)
+            target = item.target if isinstance(item, reaper.Kill) else item
+            unit = item if isinstance(item, Unit) else Unit(target.account, target.region,
+                                                            target.type)
             failure = Failure(unit, reason)
             report.failures.append(failure)
             log.emit("unit-failed", logging.WARNING, **failure.to_dict())

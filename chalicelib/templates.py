@@ -35,12 +35,23 @@ FORWARD_RULE = "monocyte-forward"
 SCAN_QUEUE = "monocyte-scan"
 SCAN_DLQ = "monocyte-scan-dlq"
 DEFAULT_MEMBER_ROLE = "monocyte-member"
+DRY_RUN_MEMBER_ROLE = "monocyte-member-dryrun"  # the dev stage's: no deletes
 DEFAULT_CENTRAL_TABLE = "monocyte-verdicts-prod"
 DEFAULT_VERDICTS_TABLE = "monocyte-verdicts"
 DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
 # The role a service-managed StackSet acts as in its target accounts: it must be able
 # to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
 STACKSETS_EXEC_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
+# The roles that create StackSet instances (service-managed, self-managed) and Control
+# Tower's: the only creators whose stacks are protected (config.BUILTIN_PROTECTED),
+# so nobody else may create or change a role of these names, nor a stack named like
+# a stack instance.
+EXECUTION_ROLES = (
+    STACKSETS_EXEC_ROLE,
+    "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+    "arn:aws:iam::*:role/AWSControlTowerExecution",
+)
+FORWARDER_ROLE = "monocyte-forwarder-${AWS::Region}"  # a monocyte-* name: the SCP guards it
 
 # Where the events that ``reap`` could not take land (its on-failure destination): a
 # flood throttled beyond the reserved concurrency for longer than the event may wait,
@@ -215,12 +226,15 @@ def forwarders(settings: Settings) -> dict:
             forward: {"Fn::Not": [{"Condition": "IsCentralHome"}]},
         },
         "Resources": {
-            # IAM is global while the StackSet deploys per region: the role has no
-            # fixed name, so each region's stack instance gets its own.
+            # IAM is global while the StackSet deploys per region: each region's
+            # stack instance gets its own role, named after the region.
             "ForwarderRole": {
                 "Type": "AWS::IAM::Role",
                 "Condition": forward,
                 "Properties": {
+                    # Named so that the SCP's guard of monocyte-* keeps it out of
+                    # anyone else's hands; one per region (IAM is global).
+                    "RoleName": _sub(FORWARDER_ROLE),
                     "Description": _sub("Lets EventBridge in ${AWS::Region} forward create "
                                         "calls to the Monocyte central bus"),
                     "AssumeRolePolicyDocument": {
@@ -283,63 +297,94 @@ def forwarders(settings: Settings) -> dict:
     }
 
 
+def _trust(pattern_param: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            # The central account, narrowed to the reaper's roles: Chalice gives each
+            # function its own role, and a trust policy that names a role must wait
+            # for that role to exist.
+            "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${CentralAccountId}:root")},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:PrincipalOrgID": _ref("OrganizationId")},
+                "ArnLike": {"aws:PrincipalArn": _sub(
+                    "arn:${AWS::Partition}:iam::${CentralAccountId}:role/${" + pattern_param
+                    + "}")}},
+        }],
+    }
+
+
 def member_role(settings: Settings) -> dict:
-    """The role the central reaper assumes in a member account (once per account)."""
+    """The roles the central reaper assumes in every account, the central one too
+    (once per account): ``monocyte-member`` for the prod stage, whose every
+    destructive action is denied in the allowed regions, and
+    ``monocyte-member-dryrun`` for the dev stage, with no destructive action at all.
+    Their permissions are customer-managed policies cut to IAM's size quota
+    (chalicelib.iam)."""
+    from chalicelib import iam
+
+    resources: dict[str, Any] = {}
+    for logical, role_name, pattern, dry_run, what in (
+            ("MemberRole", "MemberRoleName", "ReaperRolePattern", False,
+             "list, describe and delete outside the allowed regions"),
+            ("DryRunRole", "DryRunRoleName", "DryRunReaperRolePattern", True,
+             "list and describe only (the dry-run stage)")):
+        documents = iam.member_policies(member_actions(), settings.allowed_regions, dry_run)
+        names = []
+        for n, document in enumerate(documents, 1):
+            name = f"{logical}Policy{n}"
+            names.append(name)
+            resources[name] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "Description": f"Monocyte {logical} ({n} of {len(documents)}): {what}",
+                "PolicyDocument": document}}
+        if not dry_run:
+            # The fire drill (doctor --drill) may make and remove only its own queues.
+            names.append(f"{logical}DrillPolicy")
+            resources[names[-1]] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "Description": "Monocyte fire drill: only monocyte-drill-* queues",
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    DRILL_STATEMENT,
+                    # Drills run only outside the allowed regions; so may their queues.
+                    {"Sid": "FireDrillNothingInAllowedRegions", "Effect": "Deny",
+                     "Action": ["sqs:CreateQueue", "sqs:DeleteQueue"], "Resource": "*",
+                     "Condition": {"StringEquals": {
+                         "aws:RequestedRegion": sorted(settings.allowed_regions)}}}]}}}
+        resources[logical] = {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": _ref(role_name),
+                "Description": f"Assumed by the Monocyte reaper in the central account: {what}",
+                "AssumeRolePolicyDocument": _trust(pattern),
+                "ManagedPolicyArns": [_ref(name) for name in names],
+            },
+        }
     return {
         "AWSTemplateFormatVersion": _VERSION,
-        "Description": "Monocyte member role: what the central reaper may do in this account",
+        "Description": "Monocyte member roles: what the central reaper may do in this account",
         "Parameters": {
             "CentralAccountId": _param(_ACCOUNT_ID, "The account that runs the reaper"),
             "OrganizationId": _param(
                 {"Type": "String", "AllowedPattern": r"^o-[a-z0-9]{10,32}$",
                  "ConstraintDescription": "an organization id (o-...)"},
                 "The organization (aws:PrincipalOrgID) the reaper belongs to"),
-            "MemberRoleName": _param(_ROLE_NAME, "The name of this role (MONOCYTE_MEMBER_ROLE)",
+            "MemberRoleName": _param(_ROLE_NAME, "The prod role (MONOCYTE_MEMBER_ROLE)",
                                      settings.member_role or DEFAULT_MEMBER_ROLE),
+            "DryRunRoleName": _param(_ROLE_NAME, "The dev (dry-run) role, without deletes",
+                                     DRY_RUN_MEMBER_ROLE),
             "ReaperRolePattern": _param(
                 {"Type": "String", "AllowedPattern": r"^[\w+=,.@*-]{1,64}$"},
-                "Name pattern of the reaper's roles in the central account (Chalice names "
-                "them APP-STAGE-FUNCTION)", "monocyte-*"),
+                "Name pattern of the prod stage's reaper roles in the central account "
+                "(Chalice names them APP-STAGE-FUNCTION)", "monocyte-prod*"),
+            "DryRunReaperRolePattern": _param(
+                {"Type": "String", "AllowedPattern": r"^[\w+=,.@*-]{1,64}$"},
+                "Name pattern of the reaper roles that may use the dry-run role",
+                "monocyte-*"),
         },
-        "Resources": {
-            "MemberRole": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "RoleName": _ref("MemberRoleName"),
-                    "Description": "Assumed by the Monocyte reaper in the central account",
-                    "AssumeRolePolicyDocument": {
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Effect": "Allow",
-                            # The central account, narrowed to the reaper's roles: Chalice
-                            # gives each function its own role, and a trust policy that
-                            # names a role must wait for that role to exist.
-                            "Principal": {"AWS": _sub(
-                                "arn:${AWS::Partition}:iam::${CentralAccountId}:root")},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:PrincipalOrgID": _ref("OrganizationId")},
-                                "ArnLike": {"aws:PrincipalArn": _sub(
-                                    "arn:${AWS::Partition}:iam::${CentralAccountId}:"
-                                    "role/${ReaperRolePattern}")}},
-                        }],
-                    },
-                    "Policies": [{
-                        "PolicyName": "monocyte-reap",
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [{
-                                "Sid": "Reap",
-                                "Effect": "Allow",
-                                "Action": member_actions(),
-                                "Resource": "*",
-                            }, DRILL_STATEMENT],
-                        },
-                    }],
-                },
-            },
-        },
-        "Outputs": {"MemberRoleArn": {"Value": {"Fn::GetAtt": ["MemberRole", "Arn"]}}},
+        "Resources": resources,
+        "Outputs": {"MemberRoleArn": {"Value": {"Fn::GetAtt": ["MemberRole", "Arn"]}},
+                    "DryRunRoleArn": {"Value": {"Fn::GetAtt": ["DryRunRole", "Arn"]}}},
     }
 
 
@@ -478,9 +523,9 @@ def scp_document(settings: Settings, exempt_role_arn: Any = DEFAULT_EXEMPT_ROLE,
     (the ``scp`` template does that). Without ``central_account_id`` nobody but a
     StackSet may create or change an exempt role.
     """
-    not_stacksets: dict[str, Any] = {"ArnNotLike": {"aws:PrincipalARN": STACKSETS_EXEC_ROLE}}
+    not_executors: dict[str, Any] = {"ArnNotLike": {"aws:PrincipalARN": list(EXECUTION_ROLES)}}
     if central_account_id is not None:
-        not_stacksets["StringNotEquals"] = {"aws:PrincipalAccount": central_account_id}
+        not_executors["StringNotEquals"] = {"aws:PrincipalAccount": central_account_id}
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -495,11 +540,22 @@ def scp_document(settings: Settings, exempt_role_arn: Any = DEFAULT_EXEMPT_ROLE,
                 },
             },
             {
-                "Sid": "ProtectExemptRoles",
+                # Monocyte's roles (the member roles, the forwarders') and the
+                # execution roles whose stacks are protected: nobody else may create
+                # or change them, so nobody can pose as them.
+                "Sid": "ProtectReservedRoles",
                 "Effect": "Deny",
                 "Action": list(SCP_ROLE_CHANGES),
-                "Resource": exempt_role_arn,
-                "Condition": not_stacksets,
+                "Resource": [exempt_role_arn, *EXECUTION_ROLES],
+                "Condition": not_executors,
+            },
+            {
+                # A stack named like a StackSet instance comes from a StackSet.
+                "Sid": "ReservedStackNames",
+                "Effect": "Deny",
+                "Action": ["cloudformation:CreateStack"],
+                "Resource": "arn:aws:cloudformation:*:*:stack/StackSet-*/*",
+                "Condition": {"ArnNotLike": {"aws:PrincipalARN": list(EXECUTION_ROLES)}},
             },
         ],
     }

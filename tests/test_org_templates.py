@@ -64,8 +64,9 @@ def test_the_forwarder_targets_the_central_bus_with_a_role_allowed_only_to_put_t
     assert target["Arn"] == bus
     assert target["RoleArn"] == {"Fn::GetAtt": ["ForwarderRole", "Arn"]}
     role = resources["ForwarderRole"]["Properties"]
-    # IAM is global, the StackSet deploys per region: no fixed name to collide.
-    assert "RoleName" not in role
+    # IAM is global, the StackSet deploys per region: one name per region, and a
+    # monocyte-* one, which the SCP keeps out of anyone else's hands.
+    assert role["RoleName"] == {"Fn::Sub": "monocyte-forwarder-${AWS::Region}"}
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "events.amazonaws.com"}
     (policy,) = role["Policies"]
@@ -90,16 +91,17 @@ def test_the_forwarder_is_not_made_in_the_central_accounts_home_region():
 def test_the_member_role_may_do_exactly_what_the_registry_needs():
     template = _render("member-role")
     role = template["Resources"]["MemberRole"]["Properties"]
-    granted = [s for p in role["Policies"] for s in _statements(p["PolicyDocument"])]
+    assert "Policies" not in role, "no inline policy: managed ones, cut to IAM's quota"
+    documents = [template["Resources"][ref["Ref"]]["Properties"]["PolicyDocument"]
+                 for ref in role["ManagedPolicyArns"]]
+    granted = [s for d in documents for s in _statements(d) if s["Effect"] == "Allow"]
     # The fire drill's statement stands apart: it may create only monocyte-drill-* queues.
     assert templates.DRILL_STATEMENT in granted
-    granted = [s for s in granted if s is not templates.DRILL_STATEMENT
-               and s != templates.DRILL_STATEMENT]
+    granted = [s for s in granted if s != templates.DRILL_STATEMENT]
     actions = [a for s in granted for a in s["Action"]]
     assert set(actions) == set(registry.iam_actions()) | set(templates.MEMBER_EXTRA_ACTIONS)
     assert len(actions) == len(set(actions))
     assert not any("*" in action for action in actions)
-    assert all(s["Effect"] == "Allow" and s["Resource"] == "*" for s in granted)
     assert all("NotAction" not in s for s in granted)
 
 
@@ -188,8 +190,8 @@ def test_the_scp_exempts_monocytes_roles_and_guards_them():
     deny = _deny_regions(document)
     exempt = deny["Condition"]["ArnNotLike"]["aws:PrincipalARN"]
     assert exempt == ["arn:aws:iam::*:role/monocyte-*", "arn:aws:iam::*:role/stacksets-exec-*"]
-    (guard,) = [s for s in document["Statement"] if s["Sid"] == "ProtectExemptRoles"]
-    assert guard["Resource"] == "arn:aws:iam::*:role/monocyte-*"
+    (guard,) = [s for s in document["Statement"] if s["Sid"] == "ProtectReservedRoles"]
+    assert guard["Resource"][0] == "arn:aws:iam::*:role/monocyte-*"
     assert {"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"} \
         <= set(guard["Action"])
 

@@ -166,7 +166,7 @@ def test_an_event_from_another_account_is_not_acted_on_without_a_member_role(
     create, exists = KINDS["AWS::DynamoDB::Table"]
     name = create(trail, OUTSIDE)
     event = trail.events[-1]
-    event["detail"]["recipientAccountId"] = "210987654321"
+    event["detail"]["recipientAccountId"] = event["account"] = "210987654321"
     [outcome] = reaper.reap(event, kill_settings, clients)
     assert outcome.action == reaper.FAILED
     assert "MONOCYTE_MEMBER_ROLE" in outcome.reason
@@ -191,6 +191,9 @@ def test_the_reapers_own_stackset_instances_are_protected(aws, trail, kill_setti
 
     trail.call(cfn, "create_stack", StackName="StackSet-monocyte-forwarders-1234",
                TemplateBody=TEMPLATE)
+    # Proven by who created it (tests/test_trust.py has the look-alikes).
+    trail.events[-1]["detail"]["userIdentity"]["arn"] = (
+        "arn:aws:sts::123456789012:assumed-role/stacksets-exec-0123456789ab/1234")
     [outcome] = _reap_last(trail, kill_settings, clients)
     assert outcome.action == reaper.SPARED and "protected" in outcome.reason
 
@@ -231,6 +234,10 @@ def test_a_stack_with_termination_protection_is_unprotected_then_deleted():
             "StackName": "team", "StackId": arn, "StackStatus": "CREATE_COMPLETE",
             "CreationTime": "2026-11-29T10:00:00Z", "EnableTerminationProtection": True}]},
             {"StackName": arn})
+        stub.add_response("list_stack_resources", {"StackResourceSummaries": [{
+            "LogicalResourceId": "Data", "ResourceType": "AWS::DynamoDB::Table",
+            "LastUpdatedTimestamp": "2026-11-29T10:00:00Z",
+            "ResourceStatus": "CREATE_COMPLETE"}]}, {"StackName": arn})
         stub.add_response("update_termination_protection", {"StackId": arn},
                           {"StackName": arn, "EnableTerminationProtection": False})
         stub.add_response("delete_stack", {}, {"StackName": arn})

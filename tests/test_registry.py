@@ -77,10 +77,11 @@ def test_every_call_a_kill_makes_is_declared_in_the_types_actions(cfn_type, aws,
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_the_stage_policy_files_are_generated_from_the_registry(stage):
     on_disk = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
-    assert on_disk == iam.reaper_policy(), (
-        "regenerate with: monocyte policy > .chalice/policy-STAGE.json")
+    assert on_disk == iam.reaper_policy(stage), (
+        "regenerate with: monocyte policy --stage STAGE > .chalice/policy-STAGE.json")
 
 
-def test_the_policy_has_no_wildcard_action():
-    for statement in iam.reaper_policy()["Statement"]:
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_policy_has_no_wildcard_action(stage):
+    for statement in iam.reaper_policy(stage)["Statement"]:
         assert all("*" not in action for action in statement["Action"])

@@ -5,7 +5,21 @@ endpoint prefix for the service is api.ecr.
 """
 from __future__ import annotations
 
+import json
+
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_iso
+
+# What a cut-off repository still allows: what finishing the kill takes.
+FINISHING = ["ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:SetRepositoryPolicy"]
+
+
+def cut_off(client, name: str) -> list[str]:
+    """A repository that cannot be deleted: nobody may pull or push its images."""
+    client.set_repository_policy(repositoryName=name, policyText=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "MonocyteCutOff", "Effect": "Deny", "Principal": "*",
+                       "NotAction": FINISHING}]}))
+    return ["denied every use but deletion in the repository policy"]
 
 
 def inspect_repository(client, name: str) -> Live | None:
@@ -32,7 +46,8 @@ TYPES = (
         delete=delete_repository,
         listing=Listing("describe_repositories", "repositories[]", "repositoryName",
                         created="createdAt"),
-        actions=("ecr:DescribeRepositories", "ecr:DeleteRepository"),
+        actions=("ecr:DescribeRepositories", "ecr:DeleteRepository", "ecr:SetRepositoryPolicy"),
+        cut_off=cut_off,
         not_found=("RepositoryNotFoundException",),
     ),
 )

@@ -126,6 +126,12 @@ def _empty(client, name: str, budget: int) -> tuple[int, bool]:
         removed += len(batch)
 
 
+def cut_off(client, name: str) -> list[str]:
+    """A bucket that cannot be emptied (Object Lock, a policy denying the delete):
+    made unreadable to everyone; lifecycle rules expire what the lock lets go."""
+    return _cut_off(client, name)
+
+
 def _cut_off(client, name: str) -> list[str]:
     """Nobody reads, writes or shares the data from now on (only deleting is left),
     and S3 itself expires what remains; each call is idempotent, so a later run may
@@ -169,5 +175,9 @@ TYPES = (
                  "s3:PutLifecycleConfiguration"),
         not_found=("NoSuchBucket",),
         not_ready=("BucketNotEmpty", "OperationAborted"),
+        # An Object Lock (retention, legal hold) refuses each locked version with
+        # AccessDenied, and will for as long as the lock lasts: the bucket is cut off.
+        lasting=("AccessDenied",),
+        cut_off=cut_off,
     ),
 )
