@@ -150,10 +150,12 @@ def _since(raw: str):
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
-def cmd_log(args: argparse.Namespace) -> int:
+def _verdict_log(args: argparse.Namespace):
+    """The verdict table the command line names (--table, else the setting), opened in
+    the home region, and the start of the period --since asks for."""
     import os
 
-    from chalicelib import audit, text
+    from chalicelib import audit
     from chalicelib.aws import Clients
 
     if args.endpoint_url:
@@ -164,11 +166,18 @@ def cmd_log(args: argparse.Namespace) -> int:
         raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
     since = _since(args.since)
     client = Clients(settings).client("dynamodb", settings.home_region)
+    return audit.VerdictLog(client, table), since
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from chalicelib import text
+
+    log, since = _verdict_log(args)
     try:
-        found = audit.VerdictLog(client, table).recent(
-            since, account=args.account, region=args.region, cfn_type=args.type)
+        found = log.recent(since, account=args.account, region=args.region,
+                           cfn_type=args.type)
     except AwsError as error:
-        return _fail(f"cannot read the verdict log {table!r}: {error}")
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
     if args.json:
         print(json.dumps(found, indent=2, default=str))
         return 0
@@ -233,23 +242,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_coverage_seen(args: argparse.Namespace) -> int:
     """`coverage --seen`: the uncovered creates in the verdict log, ranked."""
-    import os
+    from chalicelib import seen, text
 
-    from chalicelib import audit, seen, text
-    from chalicelib.aws import Clients
-
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    settings = config.from_env()
-    table = args.table or settings.audit_table
-    if not table:
-        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
-    since = _since(args.since)
-    client = Clients(settings).client("dynamodb", settings.home_region)
+    log, since = _verdict_log(args)
     try:
-        ranked = seen.rank(audit.VerdictLog(client, table).recent(since))
+        ranked = seen.rank(log.recent(since))
     except AwsError as error:
-        return _fail(f"cannot read the verdict log {table!r}: {error}")
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
     if args.json:
         print(json.dumps([s.to_dict() for s in ranked], indent=2))
         return 0

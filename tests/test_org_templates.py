@@ -10,7 +10,7 @@ from cfnlint.api import ManualArgs, lint
 
 from chalicelib import audit, registry, templates
 from chalicelib.config import EU_REGIONS, Settings, known_regions
-from conftest import load_event
+from conftest import central_session, load_event, observe_bus
 
 MEMBER = "123456789012"  # moto's default account
 CENTRAL = "210987654321"
@@ -246,13 +246,7 @@ def test_the_verdicts_template_is_the_audit_template():
 
 
 def _central_session():
-    """Credentials of the central account (moto maps assumed-role keys to the account)."""
-    sts = boto3.client("sts", region_name=HOME)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{CENTRAL}:role/admin",
-                            RoleSessionName="test")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"])
+    return central_session(CENTRAL, HOME)
 
 
 def _deploy_forwarders(session, region):
@@ -269,25 +263,6 @@ def _deploy_forwarders(session, region):
         if r.get("LogicalResourceId")}
 
 
-def _observe_central_bus(central):
-    """A rule on the central bus that copies every CloudTrail event into a queue."""
-    sqs = central.client("sqs", region_name=HOME)
-    url = sqs.create_queue(QueueName="observed")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    events = central.client("events", region_name=HOME)
-    events.put_rule(Name="observe", EventPattern=json.dumps(
-        {"detail-type": [registry.CLOUDTRAIL_DETAIL_TYPE]}))
-    events.put_targets(Rule="observe", Targets=[{"Id": "queue", "Arn": arn}])
-
-    def received():
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=0).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
-
-    return received
-
-
 def _put(events, source, detail):
     answer = events.put_events(Entries=[{
         "Source": source, "DetailType": registry.CLOUDTRAIL_DETAIL_TYPE,
@@ -300,7 +275,7 @@ def deployed(aws):
     """The forwarders in the member account's us-east-1, and an observer on the
     central account's home bus."""
     resources = _deploy_forwarders(boto3.Session(), "us-east-1")
-    received = _observe_central_bus(_central_session())
+    received = observe_bus(_central_session(), HOME)
     return resources, received
 
 
