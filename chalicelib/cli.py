@@ -384,6 +384,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(str(error))
     if tty:
         print(file=sys.stderr)
+    if settings.exemptions_error:  # the reaper would be report-only: say so, once
+        print(f"monocyte: the reaper would be REPORT-ONLY: {settings.exemptions_error}",
+              file=sys.stderr)
     if args.json:
         print(json.dumps({"summary": summary.to_dict()}))
     else:
