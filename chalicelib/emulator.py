@@ -123,13 +123,25 @@ def seed(url: str) -> list[str]:
     return made
 
 
+def _cannot_listen(port: int) -> str | None:
+    # werkzeug prints a paragraph and exits 1 on a port in use; one line, exit 2, here.
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
 def serve(port: int = 5000, seed_estate: bool = False) -> int:
     """Run until SIGINT or SIGTERM; exit 0 when stopped so."""
-    try:
-        server = start(port)
-    except OSError as error:
-        print(f"monocyte: cannot listen on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
+    problem = _cannot_listen(port)
+    if problem:
+        print(f"monocyte: cannot listen on 127.0.0.1:{port}: {problem}", file=sys.stderr)
         return 2
+    server = start(port)
     url = f"http://127.0.0.1:{port}"
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -40,3 +40,17 @@ def test_a_seeded_sandbox_scans_clean_and_stops_on_ctrl_c(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=30) == 0
+
+
+def test_a_port_in_use_is_one_line_and_exit_2():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "chalicelib.cli", "sandbox", "--port",
+                               str(port)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"monocyte: cannot listen on 127.0.0.1:{port}: Address already in use"]
