@@ -38,7 +38,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from chalicelib import reaper
 
     settings = config.from_env()
-    raw = _read_json(args.event)
+    from chalicelib.replay import as_event
+
+    raw = as_event(_read_json(args.event))  # a raw CloudTrail record is wrapped as EventBridge does
     print(json.dumps(reaper.explain(raw, settings), indent=2))
     return 0
 
@@ -361,6 +363,42 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from chalicelib import replay
+
+    settings = config.from_env()
+    show = (lambda v: print(json.dumps(v))) if args.json else None
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(name: str, records: int) -> None:
+        print(f"\rreplay   {records} records ... {name[-50:]:<50}", end="",
+              file=sys.stderr, flush=True)
+
+    try:
+        summary = replay.run(args.paths, settings, on_verdict=show,
+                             on_file=progress if tty else None)
+    except replay.ReplayInputError as error:
+        if tty:
+            print(file=sys.stderr)
+        return _fail(str(error))
+    if tty:
+        print(file=sys.stderr)
+    if settings.exemptions_error:  # the reaper would be report-only: say so, once
+        print(f"monocyte: the reaper would be REPORT-ONLY: {settings.exemptions_error}",
+              file=sys.stderr)
+    if args.json:
+        print(json.dumps({"summary": summary.to_dict()}))
+    else:
+        print(replay.text(summary))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from chalicelib import emulator
+
+    return emulator.serve(port=args.port, seed_estate=args.seed)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="monocyte",
@@ -444,6 +482,20 @@ def parser() -> argparse.ArgumentParser:
     policy.add_argument("--stage", choices=["dev", "prod"], default="prod",
                         help="dev assumes the dry-run member role (no deletes)")
     policy.set_defaults(func=cmd_policy)
+
+    replay = commands.add_parser(
+        "replay", help="what would have been killed: steps 1-3 on CloudTrail logs, offline")
+    replay.add_argument("paths", nargs="+", metavar="PATH",
+                        help="log files (.json, .json.gz, JSON lines), directories, s3://bucket/prefix")
+    replay.add_argument("--json", action="store_true", help="one JSON verdict per record")
+    replay.set_defaults(func=cmd_replay)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="run the corrected AWS emulator on 127.0.0.1 until Ctrl-C")
+    sandbox.add_argument("--port", type=int, default=5000, help="default 5000")
+    sandbox.add_argument("--seed", action="store_true",
+                         help="create a small estate, EU and non-EU, to scan")
+    sandbox.set_defaults(func=cmd_sandbox)
     return top
 
 
