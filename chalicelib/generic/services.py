@@ -32,6 +32,14 @@ DATA_SERVICES: dict[str, str] = {
     "DataSync": "file transfer between storage systems",
     "DataZone": "data catalogues and their assets",
     "DocDB": "document databases",
+    "DynamoDB": "key-value databases",
+    "ECR": "container image registries",
+    "EFS": "file systems",
+    "Elasticsearch": "search domains",
+    "KinesisFirehose": "delivery streams buffering data",
+    "Lightsail": "instances, disks, databases and buckets",
+    "OpenSearchService": "search domains",
+    "RDS": "relational databases, their proxies and integrations",
     "DocDBElastic": "document database clusters",
     "DSQL": "SQL database clusters",
     "EMR": "analytics clusters with data on HDFS",
@@ -119,6 +127,11 @@ REFUSED: dict[str, str] = {
     "AWS::RedshiftServerless::Namespace": "a final snapshot decision",
     "AWS::Timestream::Database": "must be emptied of tables first",
     "AWS::Glue::Registry": "must be emptied of schemas first",
+    "AWS::RDS::GlobalCluster": "members in other regions, possibly allowed ones",
+    "AWS::RDS::DBShardGroup": "belongs to a cluster with protection and snapshots",
+    "AWS::Lightsail::Database": "a final snapshot decision",
+    "AWS::Lightsail::Bucket": "must be emptied first",
+    "AWS::Lightsail::Disk": "may be attached to an instance",
 }
 
 # Resources AWS makes by itself in every region: never findings. Each rule is one of
