@@ -40,3 +40,16 @@ def test_cloud_control_actions_are_real_and_included():
 
 def test_compression_shrinks_the_list():
     assert len(permissions.compressed()) < len(permissions.exact()) * 0.75
+
+
+def test_member_actions_hold_no_data_read_no_side_write_no_global_service():
+    from chalicelib import iam
+
+    for action in permissions.member_actions():
+        prefix, _, name = action.partition(":")
+        assert prefix not in iam.GLOBAL_SERVICES, action
+        assert name.endswith("*") or name.startswith("Delete") or iam.is_read(action), action
+    for left_out in ("secretsmanager:GetSecretValue", "cassandra:Select", "iam:PutRolePolicy"):
+        assert left_out not in permissions.member_actions()
+    for action in permissions.CLOUD_CONTROL:
+        assert any(_granted(p, action) for p in permissions.member_actions()), action

@@ -66,3 +66,22 @@ def compressed() -> tuple[str, ...]:
         else:
             kept.add(f"{prefix}:Delete*" if name.startswith("Delete") else action)
     return tuple(sorted(kept))
+
+
+def member_actions() -> tuple[str, ...]:
+    """What the member role may be given of ``compressed()``: the metadata reads
+    iam.is_read accepts, the deletes (region-guarded) and the wildcards, never a global
+    service. The handlers also ask for data reads (secretsmanager:GetSecretValue,
+    cassandra:Select …) and side writes (iam:PutRolePolicy, ec2:AllocateAddress …):
+    those are left out, so Cloud Control is refused there and the resource is spared
+    and reported, the safe direction."""
+    from chalicelib import iam
+
+    kept = []
+    for action in compressed():
+        prefix, _, name = action.partition(":")
+        if prefix in iam.GLOBAL_SERVICES:
+            continue
+        if name.endswith("*") or name.startswith("Delete") or iam.is_read(action):
+            kept.append(action)
+    return tuple(kept)
