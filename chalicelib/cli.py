@@ -280,16 +280,51 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
     return failed
 
 
+def cmd_generate_generic(args: argparse.Namespace) -> int:
+    from chalicelib.generic import generate
+
+    count = generate.write()
+    print(f"{count} generic types written to {generate.PATH}")
+    return 0
+
+
+def cmd_coverage_types(args: argparse.Namespace) -> int:
+    """`coverage --types`: CloudFormation types per service, curated to not covered."""
+    from chalicelib import text, type_coverage
+
+    rows = type_coverage.types()
+    shown = [s for s in type_coverage.by_service(rows) if args.all or s["data"]]
+    print(text.table([[s["service"], "yes" if s["data"] else "no", str(s["types"]),
+                       str(s["covered"]), str(s["curated"]), str(s["generic"]),
+                       str(s["event-only"]), str(s["refused"]), str(s["not covered"])]
+                      for s in shown],
+                     ["SERVICE", "DATA", "TYPES", "COVERED", "CURATED", "GENERIC",
+                      "EVENT-ONLY", "REFUSED", "NOT COVERED"]))
+    total = type_coverage.summary(rows)
+    for label, key in (("Data services", "data"), ("Overall", "overall")):
+        part = total[key]
+        print(f"  {label}: {part['covered']} of {part['types']} CloudFormation types covered "
+              f"({part['curated']} curated, {part['generic']} generic, "
+              f"{part['event-only']} event-only; {part['refused']} refused).")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from chalicelib import coverage, text
 
     if args.seen:
         return cmd_coverage_seen(args)
 
+    from chalicelib import type_coverage
+
+    if args.types:
+        return cmd_coverage_types(args)
     services = coverage.measure()
     total = coverage.totals(services)
     if args.json:
-        print(json.dumps({"total": total, "services": [s.to_dict() for s in services]},
+        rows = type_coverage.types()
+        print(json.dumps({"total": total, "services": [s.to_dict() for s in services],
+                          "cfn": type_coverage.summary(rows), "cfn_types": rows},
                          indent=2))
         return 0
     shown = services if args.all else [s for s in services if s.handled]
@@ -462,7 +497,10 @@ def parser() -> argparse.ArgumentParser:
     cover = commands.add_parser(
         "coverage", help="which create-style operations of botocore's models are handled")
     cover.add_argument("--all", action="store_true", help="list unwatched services too")
-    cover.add_argument("--json", action="store_true")
+    cover.add_argument("--json", action="store_true",
+                       help="also lists every CloudFormation type and its state")
+    cover.add_argument("--types", action="store_true",
+                       help="CloudFormation types per service: curated, generic, event-only")
     cover.add_argument("--seen", action="store_true",
                        help="rank the uncovered creates found in the verdict log")
     cover.add_argument("--since", default="30d", help="with --seen: 30d, 24h or an ISO date")
@@ -476,6 +514,11 @@ def parser() -> argparse.ArgumentParser:
     fuse.add_argument("--account", help="reset one quarantined account only")
     fuse.add_argument("--endpoint-url", help="an AWS emulator")
     fuse.set_defaults(func=cmd_breaker)
+
+    generic = commands.add_parser(
+        "generate-generic",
+        help="regenerate chalicelib/generic/types.json from cfn-lint's schemas")
+    generic.set_defaults(func=cmd_generate_generic)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")
