@@ -79,9 +79,6 @@ CROSS_REGION_CALLS = (
     ("redshift-serverless.amazonaws.com", "CreateSnapshotCopyConfiguration"),
     # Called in the destination region, but not create-style by name.
     ("rds.amazonaws.com", "StartDBInstanceAutomatedBackupsReplication"),
-    # S3 Tables replication (destination table buckets by ARN, any region).
-    ("s3tables.amazonaws.com", "PutTableBucketReplication"),
-    ("s3tables.amazonaws.com", "PutTableReplication"),
 )
 
 
