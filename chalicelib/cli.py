@@ -314,6 +314,10 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     if args.seen:
         return cmd_coverage_seen(args)
+    if args.data:  # data-moving operations (issue 13): chalicelib/dataflow_coverage.py
+        from chalicelib import dataflow_coverage
+        print(dataflow_coverage.report(as_json=args.json, show_all=args.all))
+        return 0
 
     from chalicelib import type_coverage
 
@@ -501,6 +505,8 @@ def parser() -> argparse.ArgumentParser:
                        help="also lists every CloudFormation type and its state")
     cover.add_argument("--types", action="store_true",
                        help="CloudFormation types per service: curated, generic, event-only")
+    cover.add_argument("--data", action="store_true",
+                       help="data-moving operations (copies, restores, replication)")
     cover.add_argument("--seen", action="store_true",
                        help="rank the uncovered creates found in the verdict log")
     cover.add_argument("--since", default="30d", help="with --seen: 30d, 24h or an ISO date")
