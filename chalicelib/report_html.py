@@ -30,7 +30,8 @@ def _chart(kind: str, title: str, series: dict[str, list], labels: list[str] | N
     import pygal
 
     chart = getattr(pygal, kind)(title=title, width=600, height=320, disable_xml_declaration=True,
-                                 show_legend=len(series) > 1, explicit_size=False)
+                                 show_legend=len(series) > 1, explicit_size=False,
+                                 js=[])  # pygal's tooltips come from a CDN: none
     if labels is not None:
         chart.x_labels = labels
     for name, values in series.items():
@@ -58,15 +59,16 @@ def _charts(report: dict) -> str:
     for key in ("account", "type", "region"):
         counts = report["kills_by"][key]
         if counts:
+            top = list(counts.items())[:10]
             parts.append(_chart("HorizontalBar", f"Kills by {key}",
-                                {name: [n] for name, n in list(counts.items())[:10]}))
+                                {"kills": [n for _, n in top]}, [name for name, _ in top]))
     return f'<div class="charts">{"".join(parts)}</div>'
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
     if not rows:
         return "<p>None.</p>"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th>{html.escape(c.replace('_seconds', ''))}</th>" for c in columns)
     body = "".join("<tr>" + "".join(
         f"<td>{html.escape(human(r[c]) if c == 'exposure_seconds' else str(r.get(c) or ''))}</td>"
         for c in columns) + "</tr>" for r in rows)
