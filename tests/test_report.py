@@ -115,3 +115,42 @@ def test_an_empty_period_says_so(aws, monkeypatch, capsys):
     assert "no verdicts in this period" in capsys.readouterr().out
     start, end = report.period(month="2026-01")
     assert "No verdicts in this period" in report_html.render(report.build([], start, end))
+
+
+def test_the_monthly_run_stores_html_and_csv_and_posts_the_numbers(filled):
+    from chalicelib import notify, report_store
+    from chalicelib.sandbox import SlackSink
+
+    settings, _ = filled
+    boto3.client("s3", HOME).create_bucket(
+        Bucket="monocyte-reports-123456789012",
+        CreateBucketConfiguration={"LocationConstraint": HOME})
+    this_month = datetime.date.today().replace(day=1)
+    next_first = (this_month + datetime.timedelta(days=32)).replace(day=1)
+    with SlackSink() as sink:
+        done = report_store.monthly(settings, Clients(settings), notify.Slack(sink.url),
+                                    today=next_first)
+    month = this_month.strftime("%Y-%m")
+    assert done["object"] == (f"s3://monocyte-reports-123456789012/reports/{month}/"
+                              f"monocyte-{month}.html")
+    s3 = boto3.client("s3", HOME)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="monocyte-reports-123456789012")[
+        "Contents"]}
+    assert keys == {f"reports/{month}/monocyte-{month}.html",
+                    f"reports/{month}/monocyte-{month}.csv"}
+    [message] = sink.messages
+    shown = notify.render_text(message)
+    for fact in ("4 found outside the EU", "3 killed", "1 failed", "1 still alive",
+                 "1 uncovered", "1 breaker openings", done["object"]):
+        assert fact in shown, fact
+
+
+def test_the_reports_bucket_is_private_encrypted_versioned_and_expires():
+    from chalicelib import report_store
+
+    props = report_store.template()["Properties"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    [rule] = props["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == {"Ref": "ReportRetentionDays"}
