@@ -56,9 +56,9 @@ def _time(value: str | None) -> datetime.datetime | None:
 
 
 def path_of(record: dict) -> str:
-    """'event' when the event path decided, 'scan' when the nightly scan did (a scan
-    verdict has no CloudTrail event name)."""
-    return "scan" if record.get("missed") or not record.get("event") else "event"
+    """'event' when the event path decided, 'scan' when the nightly scan did (its
+    targets carry the event name 'scan', scan.py)."""
+    return "scan" if record.get("missed") or record.get("event") == "scan" else "event"
 
 
 def entry(record: dict) -> dict:

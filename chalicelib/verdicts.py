@@ -96,7 +96,9 @@ class Verdicts:
                  effect="report-only until `monocyte breaker reset`")
         if self.log:  # the report counts the openings
             try:
-                self.log.write(Outcome("breaker-open", "", "", "", "", reason))
+                # A per-account opening names its account first (breaker.py).
+                account = reason.split(" ", 2)[1] if reason.startswith("account ") else ""
+                self.log.write(Outcome("breaker-open", "", "", "", account, reason))
             except AwsError as error:
                 log.emit("audit-failed", logging.ERROR, reason=str(error))
         if self.slack:

@@ -3,6 +3,7 @@ real handlers filled: event-path kills, a scan kill, a failure, an exemption, an
 uncovered create. Its numbers are checked against the records themselves."""
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 
@@ -11,7 +12,7 @@ import botocore.client
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import audit, cli, reaper, report, report_html, scan, verdicts
+from chalicelib import audit, breaker, cli, reaper, report, report_html, scan, verdicts
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.exemptions import parse
@@ -59,7 +60,13 @@ def filled(aws, trail, monkeypatch):
     scan.scan(settings, clients, regions=["us-west-2", "sa-east-1", "us-east-1", "eu-west-1"],
               types=["AWS::DynamoDB::Table"], verdicts=judge)
     reaper.reap(fresh(), settings, clients, judge)  # an uncovered create
-    judge.alert("test: 3 kills in 1 minute")
+    # The breaker, for real: one kill per account allowed; a fresh resource weighs a
+    # fifth of one (breaker.weight), so the sixth opens it there.
+    tight = dataclasses.replace(settings, breaker_limit=10, breaker_account_limit=1)
+    fuse = breaker.build(tight, clients, alert=judge.alert)
+    for _ in range(6):
+        create(trail, "ca-central-1")
+        reaper.reap(trail.events[-1], tight, clients, judge, fuse)
     return settings, made_by_hand
 
 
@@ -75,21 +82,28 @@ def test_the_numbers_are_the_records(filled):
     built = report.build(found, start, end, settings.exemptions)
     head = built["headline"]
     actions = [r["action"] for r in found]
-    assert head["killed"] == actions.count("killed") == 3
+    assert head["killed"] == actions.count("killed") == 9
     assert head["failed"] == actions.count("failed") == 1
     assert head["alive_now"] == 1 and built["alive"][0]["id"] == "fail-1"
     assert head["uncovered"] == actions.count("uncovered") == 1
     assert head["exempted"] == 1
     assert head["exemptions_in_force"] == head["exemptions_expiring_30d"] == 1
     assert head["breaker_openings"] == 1
-    assert head["found"] == 4
+    [opening] = built["breaker"]
+    assert opening["account"] == "123456789012" and "quarantined" in opening["reason"]
+    assert head["found"] == 10
     paths = [w for w in built["by_path_per_week"].values()]
-    assert sum(w["event"] for w in paths) == 2 and sum(w["scan"] for w in paths) == 1
-    assert built["kills_by"]["region"] == {"ap-southeast-1": 1, "sa-east-1": 1, "us-east-1": 1}
+    assert sum(w["event"] for w in paths) == 8 and sum(w["scan"] for w in paths) == 1
+    scan_kills = [r for r in found if r["action"] == "killed" and r["event"] == "scan"]
+    assert [r["missed"] for r in scan_kills] == [True]
+    fresh_scan_kill = dict(scan_kills[0], missed=False)  # found by a scan within the grace
+    assert report.path_of(fresh_scan_kill) == "scan"
+    assert built["kills_by"]["region"] == {"ca-central-1": 6, "ap-southeast-1": 1,
+                                            "sa-east-1": 1, "us-east-1": 1}
     assert "eu-west-1" not in {e["region"] for e in built["entries"]}
     why = {e["id"]: e["why"] for e in built["longest"]}
     assert why[by_hand] == "missed by events" and why["fail-1"] == "failed"
-    assert len(built["exposure"]["seconds"]) == 3
+    assert len(built["exposure"]["seconds"]) == 9
     keys = {f"{r['day']}/{r['at']}" for r in found}
     assert all(e["record"] in keys for e in built["entries"])  # each traceable
     csv_text = report.to_csv(built)
@@ -104,7 +118,7 @@ def test_the_cli_writes_html_csv_and_json(filled, tmp_path, monkeypatch, capsys)
     assert cli.main(["report", "--since", "30d", "--html", str(page), "--csv", str(sheet),
                      "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["headline"]["killed"] == 3
+    assert shown["headline"]["killed"] == 9
     assert "<svg" in page.read_text() and "fail-1" in sheet.read_text()
 
 
@@ -140,7 +154,7 @@ def test_the_monthly_run_stores_html_and_csv_and_posts_the_numbers(filled):
                     f"reports/{month}/monocyte-{month}.csv"}
     [message] = sink.messages
     shown = notify.render_text(message)
-    for fact in ("4 found outside the EU", "3 killed", "1 failed", "1 still alive",
+    for fact in ("10 found outside the EU", "9 killed", "1 failed", "1 still alive",
                  "1 uncovered", "1 breaker openings", done["object"]):
         assert fact in shown, fact
 

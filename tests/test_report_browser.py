@@ -38,7 +38,7 @@ def sample() -> dict:
     records = []
     for n, (region, minutes, event) in enumerate([("us-east-1", 1, "dynamodb:CreateTable"),
                                                   ("ap-south-1", 90, "sqs:CreateQueue"),
-                                                  ("sa-east-1", 3000, "")]):
+                                                  ("sa-east-1", 3000, "scan")]):
         created = now - datetime.timedelta(minutes=minutes)
         records.append({"day": "2026-11-20", "at": f"2026-11-20T12:00:0{n}Z#T#r{n}#ab",
                         "action": "killed", "type": "AWS::SQS::Queue", "id": f"r{n}",
