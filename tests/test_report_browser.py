@@ -61,6 +61,11 @@ def test_the_report_renders_offline_with_drawn_charts(chromium, tmp_path):
     for chart in charts:  # each chart has drawn shapes, not just axes
         assert re.search(r'<(path|rect)[^>]*class="[^"]*(rect|line|reactive)', chart), chart[:300]
     assert not re.search(r'(src|href)="https?:', dom)
+    pdf = tmp_path / "report.pdf"  # printed (A4 by the page's print CSS)
+    _browser(chromium, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    printed = pdf.read_bytes()
+    assert printed.startswith(b"%PDF")
+    assert re.search(rb"/MediaBox \[0 0 59[45][.0-9]* 84[12]", printed)  # 210 x 297 mm
 
 
 def test_an_empty_report_renders_and_says_so(chromium, tmp_path):
