@@ -191,6 +191,41 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import os
+
+    from chalicelib import audit, report, report_html
+    from chalicelib.aws import Clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    settings = config.from_env()
+    table = args.table or settings.audit_table
+    if not table:
+        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
+    start, end = report.period(args.since, args.month)
+    client = Clients(settings).client("dynamodb", settings.home_region)
+    try:
+        found = audit.VerdictLog(client, table).recent(start, end)
+    except AwsError as error:
+        return _fail(f"cannot read the verdict log {table!r}: {error}")
+    built = report.build(found, start, end, settings.exemptions)
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as out:
+            out.write(report_html.render(built))
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as out:
+            out.write(report.to_csv(built))
+    if args.json:
+        print(json.dumps(built, indent=2, default=str))
+        return 0
+    print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in built["headline"].items()))
+    print(f"  median exposure {report.human(built['exposure']['median_seconds'])}"
+          f" from {built['period']['start']} to {built['period']['end']}"
+          + (" (no verdicts in this period)" if built["empty"] else ""))
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from chalicelib import templates
 
@@ -473,6 +508,17 @@ def parser() -> argparse.ArgumentParser:
     verdict_log.add_argument("--json", action="store_true")
     verdict_log.add_argument("--endpoint-url", help="an AWS emulator")
     verdict_log.set_defaults(func=cmd_log)
+
+    monthly = commands.add_parser("report", help="the period's evidence: numbers, HTML, CSV")
+    period = monthly.add_mutually_exclusive_group()
+    period.add_argument("--since", help="a number of days, e.g. 30d (the default)")
+    period.add_argument("--month", help="a calendar month, e.g. 2026-11")
+    monthly.add_argument("--html", metavar="FILE", help="write the HTML report here")
+    monthly.add_argument("--csv", metavar="FILE", help="write every verdict as CSV here")
+    monthly.add_argument("--json", action="store_true")
+    monthly.add_argument("--table", help="default: MONOCYTE_AUDIT_TABLE")
+    monthly.add_argument("--endpoint-url", help="an AWS emulator")
+    monthly.set_defaults(func=cmd_report)
 
     template = commands.add_parser(
         "template", help="CloudFormation generated from the registry (see docs/templates.md)")

@@ -438,6 +438,9 @@ def central(settings: Settings) -> dict:
         },
     }
     resources.update(audit.template(_ref("VerdictTableName"))["Resources"])  # type: ignore[arg-type]
+    from chalicelib import report_store  # the monthly report's bucket (issue 15)
+
+    resources["ReportBucket"] = report_store.template()
     return {
         "AWSTemplateFormatVersion": _VERSION,
         "Description": "Monocyte central account, home region: the organization's bus "
@@ -451,6 +454,7 @@ def central(settings: Settings) -> dict:
                 {"Type": "String", "AllowedPattern": r"^[a-zA-Z0-9_.-]{3,255}$"},
                 "The verdict table (MONOCYTE_AUDIT_TABLE)",
                 settings.audit_table or DEFAULT_CENTRAL_TABLE),
+            "ReportRetentionDays": report_store.PARAMETER,
         },
         "Resources": resources,
         "Outputs": {
@@ -461,6 +465,7 @@ def central(settings: Settings) -> dict:
             "VerdictTableName": {"Value": _ref("VerdictTable")},
             "ReapDeadLetterQueueUrl": {"Value": _ref("ReapDeadLetterQueue")},
             "ReapDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}},
+            "ReportBucketName": {"Value": _ref("ReportBucket")},
         },
     }
 

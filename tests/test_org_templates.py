@@ -159,7 +159,7 @@ def test_the_central_verdict_table_is_the_audit_table():
     assert set(template["Outputs"]) == {"ScanQueueUrl", "ScanQueueArn",
                                         "ScanDeadLetterQueueUrl", "ScanDeadLetterQueueArn",
                                         "VerdictTableName", "ReapDeadLetterQueueUrl",
-                                        "ReapDeadLetterQueueArn"}
+                                        "ReapDeadLetterQueueArn", "ReportBucketName"}
 
 
 # --- scp --------------------------------------------------------------------------

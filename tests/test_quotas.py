@@ -362,7 +362,8 @@ def test_every_packaged_function_environment_fits(package):
     settings, template = package
     functions = {n: r for n, r in template["Resources"].items()
                  if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"Reap", "NightlyScan", "ScanUnit", "NightlySummary"}
+    assert set(functions) == {"Reap", "NightlyScan", "ScanUnit", "NightlySummary",
+                              "MonthlyReport"}
     for name, function in functions.items():
         variables = function["Properties"]["Environment"]["Variables"]
         if settings == "all-but-one":
