@@ -154,7 +154,7 @@ def _since(raw: str):
 
 def _verdict_log(args: argparse.Namespace):
     """The verdict table the command line names (--table, else the setting), opened in
-    the home region, and the start of the period --since asks for."""
+    the home region, and the settings."""
     import os
 
     from chalicelib import audit
@@ -166,15 +166,15 @@ def _verdict_log(args: argparse.Namespace):
     table = args.table or settings.audit_table
     if not table:
         raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
-    since = _since(args.since)
     client = Clients(settings).client("dynamodb", settings.home_region)
-    return audit.VerdictLog(client, table), since
+    return audit.VerdictLog(client, table), settings
 
 
 def cmd_log(args: argparse.Namespace) -> int:
     from chalicelib import text
 
-    log, since = _verdict_log(args)
+    log, _ = _verdict_log(args)
+    since = _since(args.since)
     try:
         found = log.recent(since, account=args.account, region=args.region,
                            cfn_type=args.type)
@@ -192,23 +192,14 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import os
+    from chalicelib import report, report_html
 
-    from chalicelib import audit, report, report_html
-    from chalicelib.aws import Clients
-
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    settings = config.from_env()
-    table = args.table or settings.audit_table
-    if not table:
-        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
+    log, settings = _verdict_log(args)
     start, end = report.period(args.since, args.month)
-    client = Clients(settings).client("dynamodb", settings.home_region)
     try:
-        found = audit.VerdictLog(client, table).recent(start, end)
+        found = log.recent(start, end)
     except AwsError as error:
-        return _fail(f"cannot read the verdict log {table!r}: {error}")
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
     built = report.build(found, start, end, settings.exemptions)
     if args.html:
         with open(args.html, "w", encoding="utf-8") as out:
@@ -281,7 +272,8 @@ def cmd_coverage_seen(args: argparse.Namespace) -> int:
     """`coverage --seen`: the uncovered creates in the verdict log, ranked."""
     from chalicelib import seen, text
 
-    log, since = _verdict_log(args)
+    log, _ = _verdict_log(args)
+    since = _since(args.since)
     try:
         ranked = seen.rank(log.recent(since))
     except AwsError as error:
