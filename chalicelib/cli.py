@@ -38,6 +38,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from chalicelib import reaper
 
     settings = config.from_env()
+    if settings.exemptions_error:
+        # The reaper would be report-only with this list: a "kill" here would lie.
+        return _fail(f"{settings.exemptions_error}; the reaper is REPORT-ONLY until it "
+                     "is fixed, so there is nothing true to explain")
     raw = _read_json(args.event)
     print(json.dumps(reaper.explain(raw, settings), indent=2))
     return 0
@@ -358,6 +362,9 @@ def _breaker_held(fuse) -> str | None:
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
+    settings = config.from_env()  # bad settings are one clear line here too, not ignored
+    if settings.exemptions_error:
+        return _fail(settings.exemptions_error)
     print(iam.render(iam.reaper_policy(args.stage)), end="")
     return 0
 
@@ -448,12 +455,32 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def _version() -> str:
+    from importlib import metadata
+
     try:
-        return args.func(args)
+        return metadata.version("monocyte")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    top = parser()
+    top.add_argument("--version", action="version", version=f"monocyte {_version()}")
+    args = top.parse_args(argv)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except (ConfigError, EventError) as error:
         return _fail(str(error))
+    except BrokenPipeError:
+        # The reader (``| head``) has gone: not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
