@@ -65,6 +65,7 @@ REAP_RETRY_ATTEMPTS = 2
 # Chalice's logical ids in ``chalice package`` output (CamelCase of the handler names).
 _REAP_FUNCTION, _REAP_ROLE, _SUMMARY_ROLE = "Reap", "ReapRole", "NightlySummaryRole"
 _REAP_EVENT = "ReapEvent"  # the rule Chalice declares as the function's event source
+_SCAN_FUNCTION = "ScanUnit"  # app.py's scan_unit: Chalice names its queue by a bare ARN
 
 # The scan Lambda may run 900 s; a message must stay invisible a little longer.
 SCAN_VISIBILITY_TIMEOUT = 960
@@ -474,6 +475,9 @@ def chalice_merge(settings: Settings) -> dict:
     template = central(settings)
     dlq_arn = {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}
     template["Resources"].update({
+        # Chalice's SQS trigger names monocyte-scan by an Fn::Sub ARN, no reference:
+        # without this CloudFormation may map the function before the queue exists.
+        _SCAN_FUNCTION: {"DependsOn": ["ScanQueue"]},
         _REAP_FUNCTION: {"Properties": {
             "EventInvokeConfig": {
                 "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
