@@ -37,7 +37,9 @@ SCAN_DLQ = "monocyte-scan-dlq"
 DEFAULT_MEMBER_ROLE = "monocyte-member"
 DRY_RUN_MEMBER_ROLE = "monocyte-member-dryrun"  # the dev stage's: no deletes
 DEFAULT_CENTRAL_TABLE = "monocyte-verdicts-prod"
-DEFAULT_VERDICTS_TABLE = "monocyte-verdicts"
+# Without a setting or --table: the prod stage's table (.chalice/config.json), the
+# one `chalice package --stage prod` writes to; a name of no stage would be an orphan.
+DEFAULT_VERDICTS_TABLE = DEFAULT_CENTRAL_TABLE
 DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
 # The role a service-managed StackSet acts as in its target accounts: it must be able
 # to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
@@ -626,7 +628,7 @@ _RENDERERS: dict[str, Callable[[Settings], dict]] = {
 
 def render(name: str, settings: Settings, *, table: str | None = None) -> dict:
     """The template called ``name`` (one of NAMES). ``table`` names the verdict table
-    of ``verdicts`` (default: the setting, else monocyte-verdicts)."""
+    of ``verdicts`` (default: the setting, else the prod stage's table)."""
     if name not in _RENDERERS:
         raise KeyError(f"unknown template {name!r} (one of {', '.join(NAMES)})")
     if name == "verdicts":
