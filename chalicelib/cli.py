@@ -226,7 +226,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     shown = findings if args.all else holes
     print(text.table([[f.account, f.region, f.check, f.status.upper(), f.detail]
                       for f in shown], ["ACCOUNT", "REGION", "CHECK", "STATUS", "DETAIL"]))
-    print(f"  {len(findings)} checks, {len(holes)} holes.")
+    print(f"  {text.count(len(findings), 'check')}, {text.count(len(holes), 'hole')}.")
     if getattr(args, "drill", False):
         try:
             holes += _drill(args, settings, regions)
@@ -279,7 +279,7 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
                       for d in drills], ["ACCOUNT", "REGION", "STATUS", "CREATE TO KILL",
                                          "DETAIL"]))
     failed = [d for d in drills if d.status == drill.HOLE]
-    print(f"  {len(drills)} drills, {len(failed)} holes.")
+    print(f"  {text.count(len(drills), 'drill')}, {text.count(len(failed), 'hole')}.")
     return failed
 
 

@@ -49,3 +49,11 @@ def test_output_piped_into_head_ends_without_a_traceback(argv):
     err = piped.stderr.read().decode()
     assert piped.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_counts_agree_with_their_nouns():
+    from chalicelib.text import count
+
+    assert count(1, "hole") == "1 hole"
+    assert count(0, "hole") == "0 holes"
+    assert count(2, "region") == "2 regions"
