@@ -38,6 +38,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from chalicelib import reaper
 
     settings = config.from_env()
+    if settings.exemptions_error:
+        # The reaper would be report-only with this list: a "kill" here would lie.
+        return _fail(f"{settings.exemptions_error}; the reaper is REPORT-ONLY until it "
+                     "is fixed, so there is nothing true to explain")
     from chalicelib.replay import as_event
 
     raw = as_event(_read_json(args.event))  # a raw CloudTrail record is wrapped as EventBridge does
@@ -259,7 +263,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     shown = findings if args.all else holes
     print(text.table([[f.account, f.region, f.check, f.status.upper(), f.detail]
                       for f in shown], ["ACCOUNT", "REGION", "CHECK", "STATUS", "DETAIL"]))
-    print(f"  {len(findings)} checks, {len(holes)} holes.")
+    print(f"  {text.count(len(findings), 'check')}, {text.count(len(holes), 'hole')}.")
     if getattr(args, "drill", False):
         try:
             holes += _drill(args, settings, regions)
@@ -303,7 +307,7 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
                       for d in drills], ["ACCOUNT", "REGION", "STATUS", "CREATE TO KILL",
                                          "DETAIL"]))
     failed = [d for d in drills if d.status == drill.HOLE]
-    print(f"  {len(drills)} drills, {len(failed)} holes.")
+    print(f"  {text.count(len(drills), 'drill')}, {text.count(len(failed), 'hole')}.")
     return failed
 
 
@@ -425,6 +429,9 @@ def _breaker_held(fuse) -> str | None:
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
+    settings = config.from_env()  # bad settings are one clear line here too, not ignored
+    if settings.exemptions_error:
+        return _fail(settings.exemptions_error)
     print(iam.render(iam.reaper_policy(args.stage)), end="")
     return 0
 
@@ -586,12 +593,32 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def _version() -> str:
+    from importlib import metadata
+
     try:
-        return args.func(args)
+        return metadata.version("monocyte")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    top = parser()
+    top.add_argument("--version", action="version", version=f"monocyte {_version()}")
+    args = top.parse_args(argv)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except (ConfigError, EventError) as error:
         return _fail(str(error))
+    except BrokenPipeError:
+        # The reader (``| head``) has gone: not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ and (as far as moto can show it) forwarding what the reaper needs and nothing el
 from __future__ import annotations
 
 import json
+import pathlib
 
 import boto3
 import pytest
@@ -221,7 +222,10 @@ def test_the_scp_fits_the_size_limit(allowed):
 # --- verdicts ---------------------------------------------------------------------
 
 def test_the_verdicts_template_is_the_audit_template():
-    assert _render("verdicts") == audit.template("monocyte-verdicts")
+    prod = json.loads((pathlib.Path(__file__).parents[1] / ".chalice" / "config.json")
+                      .read_text())["stages"]["prod"]["environment_variables"]
+    # Unset, it names the prod stage's table, not one no stage uses.
+    assert _render("verdicts") == audit.template(prod["MONOCYTE_AUDIT_TABLE"])
     assert _render("verdicts", audit_table="monocyte-verdicts-dev") == \
         audit.template("monocyte-verdicts-dev")
     assert templates.render("verdicts", Settings(), table="t") == audit.template("t")

@@ -394,6 +394,16 @@ def test_the_packaged_reaper_cannot_flood_nor_lose_events(package):
     assert "sqs:DeleteMessage" not in read and "sqs:ReceiveMessage" in read
 
 
+def test_the_scan_units_trigger_waits_for_its_queue(package):
+    # Chalice names the queue by an ARN it builds, which CloudFormation cannot order by.
+    _, template = package
+    scan_unit = template["Resources"]["ScanUnit"]
+    trigger = next(iter(scan_unit["Properties"]["Events"].values()))
+    assert trigger["Type"] == "SQS" and "Fn::Sub" in trigger["Properties"]["Queue"]
+    assert "ScanQueue" in scan_unit["DependsOn"]
+    assert template["Resources"]["ScanQueue"]["Type"] == "AWS::SQS::Queue"
+
+
 def test_the_merged_package_is_valid_cloudformation(package):
     from cfnlint.api import ManualArgs, lint
 
