@@ -7,11 +7,14 @@ of the current credentials is acted upon.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any, Callable
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 
@@ -19,9 +22,32 @@ from chalicelib.config import Settings
 from chalicelib.errors import AccessDenied, aws_errors
 
 
-def new_session() -> boto3.session.Session:
-    """A session from the environment's credentials (the seam tests replace)."""
-    return boto3.session.Session()
+class _Paths(list):
+    """boto3 appends its data directory to the loader's search paths on every new
+    session; a shared loader keeps one copy."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+@functools.lru_cache(maxsize=None)
+def _loader() -> botocore.loaders.Loader:
+    """One botocore data loader for every session of the process. A fresh session
+    re-reads and re-parses endpoints.json and each service model it touches (about
+    0.2 s a session); the loader caches what it parsed, so sharing it makes a
+    session per member account, or per call in a test, cost almost nothing."""
+    loader = botocore.session.get_session().get_component("data_loader")
+    loader._search_paths = _Paths(loader.search_paths)  # see _Paths
+    return loader
+
+
+def new_session(**credentials: Any) -> boto3.session.Session:
+    """A session from the environment's credentials, or from ``credentials``
+    (boto3.session.Session's keyword arguments); the seam tests replace."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core, **credentials)
 
 
 class Clients:
@@ -36,6 +62,7 @@ class Clients:
         self._clients: dict[tuple[str | None, str, str], Any] = {}
         self._own_account: str | None = None
         self._regions: dict[str, list[str]] = {}
+        self._regions_session: boto3.session.Session | None = None
         self._config = Config(
             # total_max_attempts counts the first try too (max_attempts would not).
             retries={"mode": "adaptive", "total_max_attempts": settings.max_attempts},
@@ -103,7 +130,10 @@ class Clients:
     def available_regions(self, service: str) -> list[str]:
         """The regions botocore knows for ``service`` in the commercial partition."""
         if service not in self._regions:
-            self._regions[service] = self._session_factory().get_available_regions(service)
+            with self._lock:
+                if self._regions_session is None:  # one session answers for every service
+                    self._regions_session = self._session_factory()
+                self._regions[service] = self._regions_session.get_available_regions(service)
         return self._regions[service]
 
     def client(self, service: str, region: str, account: str | None = None) -> Any:

@@ -9,7 +9,7 @@ import uuid
 import boto3
 import pytest
 
-from chalicelib import audit, breaker, cli, config, reaper, scan
+from chalicelib import audit, aws, breaker, cli, config, reaper, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import ConfigError
@@ -42,9 +42,10 @@ def team(account: str) -> boto3.session.Session:
     """What a team in a member account works with (moto keeps accounts apart)."""
     creds = boto3.client("sts", HOME).assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/team", RoleSessionName="team")["Credentials"]
-    return boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
-                                 aws_secret_access_key=creds["SecretAccessKey"],
-                                 aws_session_token=creds["SessionToken"])
+    # aws.new_session shares botocore's parsed models: a session per call is cheap.
+    return aws.new_session(aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
 
 
 def make(account: str, service: str, region: str, method: str, **params) -> tuple[dict, dict]:
