@@ -75,6 +75,15 @@ def _summary_table(report) -> str:
     return text.table(rows, ["REGION", "TYPE", *[c.upper() for c in columns]])
 
 
+def _not_offered_lines(report) -> list[str]:
+    """One line per type whose service some scanned regions do not offer."""
+    where: dict[str, list[str]] = {}
+    for unit in report.not_offered:
+        where.setdefault(unit.type, []).append(unit.region)
+    return [f"not offered here: {cfn_type} in {', '.join(sorted(set(regions)))}"
+            for cfn_type, regions in sorted(where.items())]
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     import dataclasses
     import os
@@ -126,11 +135,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
             print(json.dumps(outcome.to_dict()))
         for failure in report.failures:
             print(json.dumps(failure.to_dict()))
+        for unit in report.not_offered:
+            print(json.dumps({"action": "not-offered", "account": unit.account,
+                              "region": unit.region, "type": unit.type}))
     else:
         mode = "kill" if args.kill else "report only (use --kill to delete)"
         print(f"Scanned {len(report.regions)} regions outside the allowed set, "
               f"{report.units} units, {report.list_calls} list calls. Mode: {mode}.")
         print(_summary_table(report))
+        for line in _not_offered_lines(report):
+            print(line)
         for failure in report.failures:
             print(f"FAILED {failure.unit.region} {failure.unit.type}: {failure.reason}")
         for outcome in report.outcomes:

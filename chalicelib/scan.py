@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 from chalicelib import log, reaper, registry
 from chalicelib.aws import Clients
 from chalicelib.config import Settings, known_regions
-from chalicelib.errors import AwsError, aws_errors
+from chalicelib.errors import AwsError, NotOffered, aws_errors
 from chalicelib.events import Target
 from chalicelib.reaper import Outcome
 
@@ -53,6 +53,9 @@ class Report:
     list_calls: int = 0
     # Uncovered creates of the event path (verdict-log records), for the summary.
     uncovered: list[dict] = dataclasses.field(default_factory=list)
+    # Units whose service the region (or the endpoint) does not offer: nothing to
+    # find there, so neither a finding nor a failure.
+    not_offered: list[Unit] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -292,6 +295,7 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
     report.list_calls += calls.value
     report.outcomes.sort(key=lambda o: (o.account, o.region, o.type, o.id))
     report.failures.sort(key=lambda f: (f.unit.account, f.unit.region, f.unit.type))
+    report.not_offered.sort(key=lambda u: (u.account, u.region, u.type))
     return report
 
 
@@ -317,15 +321,24 @@ def _each(pool: concurrent.futures.Executor, items: list, work: Callable[[Any], 
         item = futures[future]
         try:
             results.append((item, future.result()))
+        except NotOffered as error:
+            if not isinstance(item, Unit):
+                _failed(item, error, report)  # it was listed there: the service is
+            else:
+                report.not_offered.append(item)
+                log.emit("unit-not-offered", **Failure(item, str(error)).to_dict())
         except Exception as error:  # noqa: BLE001 - one unit never stops the others
-            reason = str(error) if isinstance(error, AwsError) else (
-                f"{type(error).__name__}: {error}")
-            target = item.target if isinstance(item, reaper.Kill) else item
-            unit = item if isinstance(item, Unit) else Unit(target.account, target.region,
-                                                            target.type)
-            failure = Failure(unit, reason)
-            report.failures.append(failure)
-            log.emit("unit-failed", logging.WARNING, **failure.to_dict())
+            _failed(item, error, report)
         if progress:
             progress(phase, done, len(items))
     return results
+
+
+def _failed(item: Any, error: Exception, report: Report) -> None:
+    """Report a failure against its unit (a target's failure is its unit's)."""
+    reason = str(error) if isinstance(error, AwsError) else f"{type(error).__name__}: {error}"
+    target = item.target if isinstance(item, reaper.Kill) else item
+    unit = item if isinstance(item, Unit) else Unit(target.account, target.region, target.type)
+    failure = Failure(unit, reason)
+    report.failures.append(failure)
+    log.emit("unit-failed", logging.WARNING, **failure.to_dict())
