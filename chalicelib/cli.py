@@ -88,21 +88,19 @@ def cmd_scan(args: argparse.Namespace) -> int:
     import dataclasses
     import os
 
-    from chalicelib import registry, scan
+    from chalicelib import scan, text
     from chalicelib.aws import Clients
 
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     settings = dataclasses.replace(config.from_env(), dry_run=not args.kill)
-    regions = sorted(config.parse_regions(args.regions, "--regions")) if args.regions else None
-    types = None
-    if args.types:
-        known = {t.cfn_type for t in registry.all_types()}
-        types = [t.strip() for t in args.types.split(",") if t.strip()]
-        unknown = [t for t in types if t not in known]
-        if unknown or not types:
-            raise ConfigError(f"--types: unknown type {', '.join(map(repr, unknown))}; "
-                              f"known: {', '.join(sorted(known))}")
+    regions = (sorted(config.parse_regions(args.regions, "--regions"))
+               if args.regions is not None else None)
+    from chalicelib import scan_args
+
+    if regions:
+        scan_args.check_regions(regions, settings.allowed_regions)
+    types = scan_args.parse_types(args.types) if args.types is not None else None
     log.configure(logging.INFO if args.verbose else logging.ERROR)
     progress = _progress if sys.stderr.isatty() and not args.json else None
     from chalicelib import verdicts
@@ -140,8 +138,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
                               "region": unit.region, "type": unit.type}))
     else:
         mode = "kill" if args.kill else "report only (use --kill to delete)"
-        print(f"Scanned {len(report.regions)} regions outside the allowed set, "
-              f"{report.units} units, {report.list_calls} list calls. Mode: {mode}.")
+        print(f"Scanned {text.count(len(report.regions), 'region')} outside the allowed set, "
+              f"{text.count(report.units, 'unit')}, {text.count(report.list_calls, 'list call')}."
+              f" Mode: {mode}.")
+        if not report.units:
+            print(f"No units: {scan_args.why_no_units(report)}.")
         print(_summary_table(report))
         for line in _not_offered_lines(report):
             print(line)
@@ -268,7 +269,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     settings = config.from_env()
-    regions = sorted(config.parse_regions(args.regions, "--regions")) if args.regions else None
+    regions = (sorted(config.parse_regions(args.regions, "--regions"))
+               if args.regions is not None else None)
     try:
         findings = doctor.check(settings, Clients(settings), regions)
     except AwsError as error:
