@@ -218,6 +218,10 @@ def assess(target: Target, settings: Settings, clients: Clients) -> "Outcome | K
         reason += f"; {by_tag[1]}"
     if settings.dry_run or settings.exemptions_error:
         note = ["protection is on and would be disabled"] if live.protected else []
+        if live.unread_protection:  # not read ahead: say what the kill would do
+            note = [f"{live.unread_protection}, if on, would be disabled" if settings.force
+                    else f"{live.unread_protection}, if on, would spare it "
+                         "(MONOCYTE_FORCE is off)"]
         why = " (dry run)" if settings.dry_run else (
             f" (REPORT-ONLY until the exemptions list is fixed: {settings.exemptions_error})")
         return Outcome.of(target, WOULD_KILL, reason + why, notes=note, dry_run=True)

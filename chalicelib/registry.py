@@ -37,6 +37,10 @@ class Live:
 
     region: str | None = None
     protected: bool = False
+    # A protection the live check may not read (EC2's termination protection needs
+    # DescribeInstanceAttribute, which also reads user data: chalicelib.iam forbids
+    # it): its name, for the report-only note.
+    unread_protection: str = ""
     created: str | None = None
     facts: dict = dataclasses.field(default_factory=dict)
     # Where the delete call must be made, when not where the resource lives: a

@@ -245,3 +245,19 @@ def test_a_stack_with_termination_protection_is_unprotected_then_deleted():
         notes = delete_stack(cfn, arn, live, True)
         stub.assert_no_pending_responses()
     assert live.protected and notes == ["termination protection disabled"]
+
+
+@pytest.mark.parametrize("force, note", [
+    (True, "termination protection, if on, would be disabled"),
+    (False, "termination protection, if on, would spare it (MONOCYTE_FORCE is off)"),
+])
+def test_report_only_says_what_the_kill_would_do_with_termination_protection(
+        force, note, aws, trail, clients):
+    # Reading it would take ec2:DescribeInstanceAttribute, which can also read user
+    # data (chalicelib.iam forbids it): the note says "if on", it does not guess.
+    create, exists = KINDS["AWS::EC2::Instance"]
+    resource_id = create(trail, OUTSIDE, protect=True)
+    [outcome] = _reap_last(trail, Settings(dry_run=True, force=force), clients)
+    assert outcome.action == reaper.WOULD_KILL
+    assert outcome.notes == [note]
+    assert exists(OUTSIDE, resource_id)

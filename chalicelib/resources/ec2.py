@@ -13,7 +13,8 @@ def inspect_instance(client, instance_id: str) -> Live | None:
     instances = [i for r in reservations for i in r["Instances"]]
     if not instances or instances[0]["State"]["Name"] in _GONE_STATES:
         return None
-    return Live(tags=tag_dict(instances[0].get("Tags")))
+    return Live(tags=tag_dict(instances[0].get("Tags")),
+                unread_protection="termination protection")
 
 
 def delete_instance(client, instance_id: str, live: Live, force: bool) -> list[str]:
