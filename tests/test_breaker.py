@@ -310,3 +310,18 @@ def test_scan_kill_past_the_limit_exits_non_zero_and_says_why(aws, trail, monkey
 
 def test_off_when_the_limit_is_zero():
     assert breaker.build(Settings(breaker_limit=0), None) is None
+
+
+def test_the_command_line_adds_to_the_shared_count(breaker_env, aws, trail, monkeypatch,
+                                                    capsys):
+    """With MONOCYTE_AUDIT_TABLE set, `scan --kill` counts in the verdict table as the
+    Lambda does: an account cannot escape its quarantine by runs of the command."""
+    monkeypatch.setattr(breaker, "_WEIGHTS", ())  # every table weighs a whole kill
+    first = create_table(trail, "us-east-1")
+    args = ["scan", "--kill", "--regions", "us-east-1", "--types", "AWS::DynamoDB::Table"]
+    assert cli.main(args) == 0 and not table_exists("us-east-1", first)
+    # A fresh run alone would be within the account limit of 1; the shared count is not.
+    second = create_table(trail, "us-east-1")
+    assert cli.main(args) == cli.EXIT_FAILED
+    assert "blast-radius breaker is open" in capsys.readouterr().err
+    assert table_exists("us-east-1", second)
