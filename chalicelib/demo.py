@@ -126,8 +126,11 @@ def run_demo(verbose: bool = False) -> int:
         trail = sandbox.Trail()
         for region in OUTSIDE + INSIDE:
             team_creates(trail, region)
-        print(f"1. A team makes {len(trail.events)} create calls in "
-              f"{len(OUTSIDE + INSIDE)} regions: {', '.join(OUTSIDE + INSIDE)}.\n")
+        made = sum(len(reaper.explain(e, settings)["targets"]) for e in trail.events)
+        print(f"1. A team makes {text.count(len(trail.events), 'create call')} "
+              f"({text.count(made, 'resource')}: each launch starts 2 instances) in "
+              f"{text.count(len(OUTSIDE + INSIDE), 'region')}: "
+              f"{', '.join(OUTSIDE + INSIDE)}.\n")
 
         print("2. CloudTrail delivers each call to the reap handler:")
         rows, outcomes = [], []
@@ -141,7 +144,10 @@ def run_demo(verbose: bool = False) -> int:
                 if outcome["notes"]:
                     why += "; " + ", ".join(outcome["notes"])
                 rows.append([outcome["type"], _short(outcome["id"]), outcome["region"],
-                             outcome["action"].upper(), "" if n else f"{elapsed:.0f}", why])
+                             outcome["action"].upper(),
+                             "same call" if n else f"{elapsed:.0f}", why])
+        # One event can name several resources (one launch, two instances): the time
+        # is the event's, on its first row.
         print(text.table(rows, ["TYPE", "ID", "REGION", "OUTCOME", "MS", "WHY"]) + "\n")
 
         print("3. What the emulator holds now:")
@@ -200,8 +206,8 @@ def backstop(settings: config.Settings, slack: sandbox.SlackSink) -> bool:
     report = scan.scan(night, clients, types=made, verdicts=sink)
     sink.summary(report)
     elapsed = time.perf_counter() - started
-    print(f"  The nightly scan (monocyte scan --kill) covers {len(report.regions)} regions "
-          f"outside the allowed set in {elapsed:.1f} s, {report.list_calls} list calls:")
+    print(f"  The nightly scan (monocyte scan --kill) covers "
+          f"{text.count(len(report.regions), 'region')} outside the allowed set in {elapsed:.1f} s, {report.list_calls} list calls:")
     rows = [[r["region"], r["type"], str(r["found"]), str(r["killed"]),
              str(r["deferred"]), str(r["failed"]), str(r["missed"])] for r in report.summary()]
     print(text.table(rows, ["REGION", "TYPE", "FOUND", "KILLED", "DEFERRED",
@@ -212,6 +218,13 @@ def backstop(settings: config.Settings, slack: sandbox.SlackSink) -> bool:
     kept = [t for e in down.events for t in reaper.explain(e, settings)["targets"]
             if t["decision"] == "spare"]
     lost = [t for t in kept if not still_there(t)]
+    deferred = [o for o in report.outcomes if o.action == "deferred"]
+    if deferred:
+        gone = sum(1 for o in deferred if not still_there(o.to_dict()))
+        print(f"  Deferred: {text.count(len(deferred), 'resource')} not deletable yet (an "
+              "instance's root volume, attached while it terminates); a deferred kill is "
+              f"queued and tries again later. {gone} of them already went with their "
+              "instance.")
     print(f"  Non-EU resources left: {len(survivors)}. EU resources made while the reaper "
           f"was down: {len(kept)}, still there: {len(kept) - len(lost)}.")
     print(f"\n  Slack received {len(slack.messages) - before - 1} kill messages and the "

@@ -18,10 +18,19 @@ _ACCOUNT = re.compile(r"\d{12}")
 _MAX_ID = 2048
 
 
+def json_kind(value: Any) -> str:
+    """What a JSON value is, with its article, in JSON's words ('a number')."""
+    for kind, words in ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"),
+                        (list, "an array"), (dict, "an object")):
+        if isinstance(value, kind):
+            return words
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
 def _str_or_none(value: Any, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise EventError(f"event field {name} is a {type(value).__name__}, not a string")
+    raise EventError(f"event field {name} is {json_kind(value)}, not a string")
 
 
 class CloudTrailEvent:
@@ -33,7 +42,7 @@ class CloudTrailEvent:
 
     def __init__(self, raw: Any):
         if not isinstance(raw, dict):
-            raise EventError(f"event is a {type(raw).__name__}, not a JSON object")
+            raise EventError(f"event is {json_kind(raw)}, not a JSON object")
         self.raw = raw
         self.detail_type = _str_or_none(raw.get("detail-type"), "detail-type")
         self.source = _str_or_none(raw.get("source"), "source")

@@ -107,8 +107,9 @@ def kill_message(outcome: Outcome, account_name: str | None = None) -> dict:
         _field("Created", outcome.created or "unknown"),
         _field("Lived", f"{lived} s" if lived is not None else "unknown"),
     ]
-    notes = "; ".join(outcome.notes) if outcome.notes else "none"
-    context = f"{outcome.reason}. Done first: {notes}."
+    context = f"{outcome.reason}."
+    if outcome.notes:  # only when something was done before the delete
+        context += f" Done first: {'; '.join(outcome.notes)}."
     if outcome.missed:
         context += " Missed by the event path: check the forwarders."
     return {

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 from chalicelib import pattern, policy, registry, reaper
 from chalicelib.config import Settings
 from chalicelib.errors import EventError
+from chalicelib.events import json_kind
 
 MALFORMED = "malformed"
 NOT_FORWARDED = "not-forwarded"  # the reap rule's pattern would not deliver it
@@ -225,7 +226,8 @@ class Judge:
         detail = record.get("detail", record) if isinstance(record, dict) else None
         if not isinstance(detail, dict):
             return {"where": where, "decision": MALFORMED,
-                    "reason": f"a {type(record).__name__}, not a JSON object"}
+                    "reason": f"{json_kind(record if detail is None else detail)}, "
+                              "not a JSON object"}
         name, source = detail.get("eventName"), detail.get("eventSource")
         if not (isinstance(name, str) and isinstance(source, str)):
             return {"where": where, "decision": MALFORMED,

@@ -57,3 +57,15 @@ def test_counts_agree_with_their_nouns():
     assert count(1, "hole") == "1 hole"
     assert count(0, "hole") == "0 holes"
     assert count(2, "region") == "2 regions"
+
+
+def test_a_wrong_json_value_is_named_with_its_article():
+    from chalicelib.errors import EventError
+    from chalicelib.events import CloudTrailEvent, json_kind
+
+    assert [json_kind(v) for v in (5, 1.5, True, [], {}, "x", None)] == [
+        "a number", "a number", "a boolean", "an array", "an object", "a string", "null"]
+    with pytest.raises(EventError, match="event field source is a number, not a string"):
+        CloudTrailEvent({"source": 5})
+    with pytest.raises(EventError, match="event is an array, not a JSON object"):
+        CloudTrailEvent([])
