@@ -206,7 +206,7 @@ def cmd_log(args: argparse.Namespace) -> int:
              v.get("type") or v.get("event", ""), v.get("id", ""),
              v.get("region", ""), v.get("account", ""), v.get("reason", "")] for v in found]
     print(text.table(rows, ["AT", "ACTION", "TYPE", "ID", "REGION", "ACCOUNT", "REASON"]))
-    print(f"  {len(found)} verdicts since {since:%Y-%m-%d %H:%M} UTC")
+    print(f"  {text.count(len(found), 'verdict')} since {since:%Y-%m-%d %H:%M} UTC")
     return 0
 
 

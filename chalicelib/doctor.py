@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib import fleet, permits, registry, scan
+from chalicelib import fleet, permits, registry, scan, text
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, NotFound, aws_errors
@@ -210,6 +210,6 @@ def _reap_dead_letters(settings: Settings, clients: Clients) -> Finding:
         return Finding(*where, HOLE, f"no readable {REAP_DLQ}: an event reap cannot take "
                                      "is lost (deploy with `monocyte template central --merge`)")
     if letters:
-        return Finding(*where, HOLE, f"{len(letters)} events in {REAP_DLQ}, the oldest "
+        return Finding(*where, HOLE, f"{text.count(len(letters), 'event')} in {REAP_DLQ}, the oldest "
                                      f"from {min(f['time'] for f in letters) or 'unknown'}")
     return Finding(*where, OK, f"{REAP_DLQ} is empty")

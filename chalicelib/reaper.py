@@ -11,7 +11,7 @@ import datetime
 import logging
 from typing import Any, Callable
 
-from chalicelib import events, log, policy, registry, uncovered
+from chalicelib import events, log, policy, registry, text, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import (AccessDenied, AwsError, EventError, NotFound, NotReady,
@@ -83,7 +83,7 @@ def explain(raw: Any, settings: Settings) -> dict:
         return {"decision": "ignore", "reason": "; ".join(problems), "targets": []}
     kills = [t for t in judged if t["decision"] == policy.KILL]
     if kills:
-        reason = f"{len(kills)} of {len(judged)} targets outside the allowed regions"
+        reason = f"{len(kills)} of {text.count(len(judged), 'target')} outside the allowed regions"
     else:
         reason = "every target is spared"
     if problems:

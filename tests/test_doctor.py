@@ -165,7 +165,7 @@ def test_the_reapers_dead_letters_are_a_hole(aws):
         "requestContext": {"condition": "EventAgeExceeded"},
         "requestPayload": {"account": MEMBER, "time": "2026-12-02T10:00:00Z", "detail": {}}}))
     assert status(["us-east-1"])[where] == (
-        doctor.HOLE, "1 events in monocyte-reap-dlq, the oldest from 2026-12-02T10:00:00Z")
+        doctor.HOLE, "1 event in monocyte-reap-dlq, the oldest from 2026-12-02T10:00:00Z")
 
 
 def test_doctor_exit_status_says_there_are_holes(aws, monkeypatch, capsys):

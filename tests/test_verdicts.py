@@ -185,5 +185,5 @@ def test_monocyte_log_filters_the_recent_verdicts(table, trail, capsys, monkeypa
     assert sorted(v["type"] for v in found) == ["AWS::DynamoDB::Table", "AWS::S3::Bucket"]
     assert cli.main(["log", "--type", "AWS::S3::Bucket"]) == 0
     out = capsys.readouterr().out
-    assert "1 verdicts since" in out and "AWS::S3::Bucket" in out
+    assert "1 verdict since" in out and "AWS::S3::Bucket" in out
     assert cli.main(["log", "--since", "yesterday-ish"]) == 2
