@@ -186,37 +186,13 @@ def _document(statements: list[dict]) -> dict:
 
 def member_policies(actions: Iterable[str], regions: Iterable[str],
                     dry_run: bool = False) -> list[dict]:
-    """The member role's managed policy documents: each service's statements whole,
-    packed in order into documents of at most MANAGED_POLICY_MAX_CHARS (a service too
-    big for one is cut into parts of its actions)."""
-    regions = sorted(regions)
-    by_service: dict[str, list[str]] = {}
-    for action in sorted(set(actions)):
-        by_service.setdefault(action.split(":", 1)[0], []).append(action)
-    # Our own role may never read customer data, even through a resource policy
-    # that a bug (or anyone) made grant it: an explicit deny wins over that allow.
-    blocks: list[list[dict]] = [[{"Sid": "NeverReadCustomerData", "Effect": "Deny",
-                                  "Action": sorted(NEVER_GRANTED), "Resource": "*"}]]
-    for service, granted in sorted(by_service.items()):
-        blocks += _fitting(service, granted, regions, dry_run)
-    documents: list[list[dict]] = []
-    for block in blocks:
-        if documents and len(minified(_document(documents[-1] + block))) <= \
-                MANAGED_POLICY_MAX_CHARS:
-            documents[-1] += block
-        else:
-            documents.append(list(block))
-    return [_document(statements) for statements in documents]
+    """The member role's managed policy documents, each at most
+    MANAGED_POLICY_MAX_CHARS: the read ones (all the dry-run role holds) and, for the
+    prod role, the write ones (chalicelib.member_policy)."""
+    from chalicelib import member_policy
 
-
-def _fitting(service: str, actions: list[str], regions: list[str],
-             dry_run: bool) -> list[list[dict]]:
-    statements = _service_statements(service, actions, regions, dry_run)
-    if len(minified(_document(statements))) <= MANAGED_POLICY_MAX_CHARS or len(actions) == 1:
-        return [statements] if statements else []
-    half = len(actions) // 2
-    return (_fitting(service, actions[:half], regions, dry_run)
-            + _fitting(service, actions[half:], regions, dry_run))
+    reads, writes = member_policy.split(actions, regions)
+    return reads if dry_run else reads + writes
 
 
 def reaper_policy(stage: str = "prod") -> dict:

@@ -4,7 +4,7 @@ service ``svc:List*`` and ``svc:Describe*`` where every action they match in AWS
 reference (parliament's copy) is a List or Read, ``svc:Delete*`` for the deletes
 (all region-guarded writes), exact actions for the rest.
 
-Build-time and test helper: the member role does not use it yet (see the report)."""
+templates.member_actions() adds member_actions() to the member roles (chalicelib.member_policy)."""
 from __future__ import annotations
 
 import fnmatch
@@ -82,6 +82,10 @@ def member_actions() -> tuple[str, ...]:
         prefix, _, name = action.partition(":")
         if prefix in iam.GLOBAL_SERVICES:
             continue
-        if name.endswith("*") or name.startswith("Delete") or iam.is_read(action):
+        # A read by its verb must also be one in AWS's reference: a few Describe/Get
+        # actions are "Permissions management" or even "Write" there
+        # (lakeformation:GetDataAccess hands out credentials to the data).
+        if name.endswith("*") or name.startswith("Delete") or (
+                iam.is_read(action) and access_levels()[prefix].get(name) in METADATA_LEVELS):
             kept.append(action)
     return tuple(kept)
