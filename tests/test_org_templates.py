@@ -10,6 +10,7 @@ from cfnlint.api import ManualArgs, lint
 
 from chalicelib import audit, registry, templates
 from chalicelib.config import EU_REGIONS, Settings, known_regions
+from chalicelib.generic import permissions
 from conftest import load_event
 
 MEMBER = "123456789012"  # moto's default account
