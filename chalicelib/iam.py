@@ -58,6 +58,19 @@ OUTSIDE_ONLY_READS = {
                                      "answer holds the stack's outputs",
     "cloudtrail:LookupEvents": "who created a StackSet-named stack the scan found; the "
                                "history holds the calls' parameters",
+    # The generic layer's live check (Cloud Control's GetResource) calls its type's
+    # read handler, whose answer holds what the customer wrote:
+    "appsync:GetGraphqlApiEnvironmentVariables": "a GraphQL API's environment variables",
+    "athena:GetNamedQuery": "a saved query's SQL",
+    "athena:GetPreparedStatement": "a prepared statement's SQL",
+    "bedrock:GetPrompt": "a prompt's text",
+    "wisdom:GetAIPrompt": "an AI prompt's text",
+    "wisdom:GetContent": "a knowledge base document (a link to it)",
+    "wisdom:GetMessageTemplate": "a message template's body",
+    "ses:GetEmailTemplate": "an email template's body",
+    "ses:GetTemplate": "an email template's body",
+    "ses:GetCustomVerificationEmailTemplate": "a verification email's body",
+    "mobiletargeting:GetInAppTemplate": "an in-app message's content",
 }
 
 # Reads that are customer data itself: never granted, on any resource.

@@ -85,7 +85,10 @@ def member_actions() -> tuple[str, ...]:
         # A read by its verb must also be one in AWS's reference: a few Describe/Get
         # actions are "Permissions management" or even "Write" there
         # (lakeformation:GetDataAccess hands out credentials to the data).
+        # The reads whose answer shows data are kept too: the member policies deny
+        # them in the allowed regions (iam.OUTSIDE_ONLY_READS).
         if name.endswith("*") or name.startswith("Delete") or (
-                iam.is_read(action) and access_levels()[prefix].get(name) in METADATA_LEVELS):
+                (iam.is_read(action) or action in iam.OUTSIDE_ONLY_READS)
+                and access_levels()[prefix].get(name) in METADATA_LEVELS):
             kept.append(action)
     return tuple(kept)
