@@ -20,7 +20,8 @@ directive by construction.
   destructive action at all.
 - The member role's permissions are customer-managed policies, each at most
   ``MANAGED_POLICY_MAX_CHARS``, cut by service, so they fit IAM's quotas whatever
-  the registry grows to.
+  the registry grows to: read ones shared with the dry-run role, write ones with one
+  region Deny each (chalicelib.member_policy).
 """
 from __future__ import annotations
 
@@ -156,45 +157,9 @@ def _allowed(regions: Iterable[str]) -> dict:
     return {"StringEquals": {"aws:RequestedRegion": sorted(regions)}}
 
 
-def _service_statements(service: str, actions: list[str], regions: list[str],
-                        dry_run: bool) -> list[dict]:
-    """Allow the service's actions (narrowed where possible), deny in the allowed
-    regions what is not a plain read (the exceptions aside)."""
-    granted = [a for a in actions if is_read(a) or a in OUTSIDE_ONLY_READS
-               or not dry_run]
-    plain = sorted(a for a in granted if a not in NARROWED and a not in REPLICA_REMOVALS)
-    tag = service.replace("-", "").title()
-    statements = []
-    if plain:
-        statements.append({"Sid": f"{tag}", "Effect": "Allow", "Action": plain,
-                           "Resource": "*"})
-    for action in sorted(a for a in granted if a in NARROWED):
-        statements.append({"Sid": f"{tag}{action.split(':')[1].title()}", "Effect": "Allow",
-                           "Action": [action], "Resource": NARROWED[action]})
-    exceptions = sorted(a for a in granted if a in REPLICA_REMOVALS)
-    if exceptions:
-        statements.append({"Sid": f"{tag}ReplicaRemovals", "Effect": "Allow",
-                           "Action": exceptions, "Resource": "*"})
-    guarded = sorted(a for a in granted if region_guarded(a))
-    if guarded:
-        statements.append({"Sid": f"{tag}NothingInAllowedRegions", "Effect": "Deny",
-                           "Action": guarded, "Resource": "*",
-                           "Condition": _allowed(regions)})
-    for action in sorted(a for a in granted if a in _EXCEPTION_DENIED_ON):
-        statements.append({"Sid": f"{tag}{action.split(':')[1]}NotOnAllowedRegions",
-                           "Effect": "Deny", "Action": [action],
-                           "Resource": [_EXCEPTION_DENIED_ON[action].format(region=r)
-                                        for r in sorted(regions)]})
-    return statements
-
-
 def minified(document: dict) -> str:
     """A policy as IAM counts its size: no whitespace outside strings."""
     return json.dumps(document, separators=(",", ":"))
-
-
-def _document(statements: list[dict]) -> dict:
-    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def member_policies(actions: Iterable[str], regions: Iterable[str],

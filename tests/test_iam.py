@@ -193,6 +193,22 @@ def test_the_lambda_policies_only_reach_their_stages_member_role():
         assert "*" not in resources, "no resource action of its own"
 
 
+def test_the_dry_run_role_holds_the_prod_roles_read_policies_and_nothing_else():
+    """Shared so the template carries the reads once; a write policy is never shared."""
+    template = templates.render("member-role", SETTINGS)
+    refs = {role: [r["Ref"] for r in template["Resources"][role]["Properties"][
+        "ManagedPolicyArns"]] for role in ("MemberRole", "DryRunRole")}
+    assert refs["DryRunRole"] == refs["MemberRole"][:len(refs["DryRunRole"])]
+    assert len(refs["MemberRole"]) > len(refs["DryRunRole"]), "prod holds the deletes too"
+
+
+def test_a_folded_deny_never_hides_a_read_in_the_allowed_regions():
+    """``svc:Verb*`` in a Deny: no granted read (wildcards expanded) falls under it."""
+    reads = {a for a in granted(DRY) if a not in iam.OUTSIDE_ONLY_READS}
+    for action in sorted(reads):
+        assert {evaluate(PROD, action, r) for r in EU_REGIONS} == {"Allow"}, action
+
+
 def test_every_policy_fits_iams_quotas():
     for docs in (PROD, DRY):
         assert len(docs) <= iam.MANAGED_POLICIES_PER_ROLE
