@@ -29,19 +29,12 @@ def _document(statements: list[dict]) -> dict:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _expanded(action: str) -> tuple[str, ...]:
-    if "*" not in action:
-        return (action,)
-    from chalicelib.generic import permissions
-
-    return permissions.expand(action)
-
-
 def _outside_only(actions: list[str]) -> list[str]:
-    """The granted reads that show data, wildcards expanded: a ``lambda:List*`` grants
-    ``lambda:ListFunctions``, which must stay denied in the allowed regions."""
-    return sorted({a for action in actions for a in _expanded(action)
-                   if a in iam.OUTSIDE_ONLY_READS})
+    """The granted reads that show data, wildcards too: a ``lambda:List*`` grants
+    ``lambda:ListFunctions``, which must stay denied in the allowed regions. (IAM
+    matches actions without regard to case, so does this.)"""
+    return sorted(a for a in iam.OUTSIDE_ONLY_READS if any(
+        fnmatch.fnmatchcase(a.lower(), action.lower()) for action in actions))
 
 
 def _folded_denies(guarded: list[str]) -> list[str]:

@@ -57,3 +57,9 @@ def test_member_actions_hold_no_data_read_no_side_write_no_global_service():
         assert left_out not in permissions.member_actions()
     for action in permissions.CLOUD_CONTROL:
         assert any(_granted(p, action) for p in permissions.member_actions()), action
+
+
+def test_the_checked_in_member_actions_are_derived_from_the_table_and_awss_reference():
+    with open(permissions.MEMBER_ACTIONS_PATH) as handle:
+        assert handle.read() == permissions.member_actions_text(), (
+            "regenerate with: monocyte generate-generic")

@@ -68,7 +68,30 @@ def compressed() -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+# member_actions(), checked in: the templates are rendered without parliament (a dev
+# dependency); `monocyte generate-generic` rewrites it, a test fails when it drifts.
+MEMBER_ACTIONS_PATH = os.path.join(os.path.dirname(__file__), "member_actions.json")
+
+
+@functools.lru_cache(maxsize=1)
 def member_actions() -> tuple[str, ...]:
+    """derived_member_actions() as generated into member_actions.json."""
+    with open(MEMBER_ACTIONS_PATH) as handle:
+        return tuple(json.load(handle))
+
+
+def member_actions_text() -> str:
+    return json.dumps(list(derived_member_actions()), indent=0) + "\n"
+
+
+def write_member_actions() -> int:
+    with open(MEMBER_ACTIONS_PATH, "w") as handle:
+        handle.write(member_actions_text())
+    member_actions.cache_clear()
+    return len(member_actions())
+
+
+def derived_member_actions() -> tuple[str, ...]:
     """What the member role may be given of ``compressed()``: the metadata reads
     iam.is_read accepts, the deletes (region-guarded) and the wildcards, never a global
     service. The handlers also ask for data reads (secretsmanager:GetSecretValue,
