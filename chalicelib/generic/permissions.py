@@ -4,7 +4,7 @@ service ``svc:List*`` and ``svc:Describe*`` where every action they match in AWS
 reference (parliament's copy) is a List or Read, ``svc:Delete*`` for the deletes
 (all region-guarded writes), exact actions for the rest.
 
-Build-time and test helper: the member role does not use it yet (see the report)."""
+templates.member_actions() adds member_actions() to the member roles (chalicelib.member_policy)."""
 from __future__ import annotations
 
 import fnmatch
@@ -68,7 +68,30 @@ def compressed() -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+# member_actions(), checked in: the templates are rendered without parliament (a dev
+# dependency); `monocyte generate-generic` rewrites it, a test fails when it drifts.
+MEMBER_ACTIONS_PATH = os.path.join(os.path.dirname(__file__), "member_actions.json")
+
+
+@functools.lru_cache(maxsize=1)
 def member_actions() -> tuple[str, ...]:
+    """derived_member_actions() as generated into member_actions.json."""
+    with open(MEMBER_ACTIONS_PATH) as handle:
+        return tuple(json.load(handle))
+
+
+def member_actions_text() -> str:
+    return json.dumps(list(derived_member_actions()), indent=0) + "\n"
+
+
+def write_member_actions() -> int:
+    with open(MEMBER_ACTIONS_PATH, "w") as handle:
+        handle.write(member_actions_text())
+    member_actions.cache_clear()
+    return len(member_actions())
+
+
+def derived_member_actions() -> tuple[str, ...]:
     """What the member role may be given of ``compressed()``: the metadata reads
     iam.is_read accepts, the deletes (region-guarded) and the wildcards, never a global
     service. The handlers also ask for data reads (secretsmanager:GetSecretValue,
@@ -82,6 +105,13 @@ def member_actions() -> tuple[str, ...]:
         prefix, _, name = action.partition(":")
         if prefix in iam.GLOBAL_SERVICES:
             continue
-        if name.endswith("*") or name.startswith("Delete") or iam.is_read(action):
+        # A read by its verb must also be one in AWS's reference: a few Describe/Get
+        # actions are "Permissions management" or even "Write" there
+        # (lakeformation:GetDataAccess hands out credentials to the data).
+        # The reads whose answer shows data are kept too: the member policies deny
+        # them in the allowed regions (iam.OUTSIDE_ONLY_READS).
+        if name.endswith("*") or name.startswith("Delete") or (
+                (iam.is_read(action) or action in iam.OUTSIDE_ONLY_READS)
+                and access_levels()[prefix].get(name) in METADATA_LEVELS):
             kept.append(action)
     return tuple(kept)
