@@ -1,0 +1,92 @@
+"""The event path for generic types: the same decision as a curated type's, with Cloud
+Control doing the live check and the delete (:mod:`chalicelib.generic.engine`).
+
+The reaper asks here only for a create that no curated type claims (curated always
+wins); a call the table does not know either stays 'uncovered'.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from chalicelib import policy, registry
+from chalicelib.errors import AwsError, NotReady
+from chalicelib.events import Target
+from chalicelib.generic import engine
+
+SERVICE = "cloudcontrol"
+
+
+def _table() -> Any:
+    # Imported on first use: a cold start that meets only curated events never reads it.
+    from chalicelib.generic import table
+    return table
+
+
+def types_for(event_source: str, event_name: str) -> tuple[Any, ...]:
+    """The generic types a create call makes, never one the curated layer holds."""
+    try:
+        found = _table().by_event(event_source, event_name)
+    except ImportError:  # no generated table in this build
+        return ()
+    return tuple(g for g in found if not _curated(g.type_name))
+
+
+def _curated(type_name: str) -> bool:
+    try:
+        registry.get(type_name)
+    except KeyError:
+        return False
+    return True
+
+
+def targets(event: Any, gtype: Any, clients: Any) -> list[Target]:
+    """The event's resource when the record names it; otherwise every resource of the
+    type listed in the event's (account, region), AWS's defaults left out (a sweep)."""
+    base = Target(gtype.type_name, "", event.aws_region or "", event.account or "",
+                  event.name, creator=event.user_arn, created=event.event_time)
+    identifier = engine.identifier_from(gtype, event.detail)
+    if identifier:
+        return [dataclasses.replace(base, id=identifier)]
+    if gtype.event_only or gtype.parent:
+        return []  # cannot be listed on its own: the scan lists it through its parent
+    client = clients.client(SERVICE, base.region, base.account)
+    found = engine.findings(client, gtype, _table().is_default)
+    return [dataclasses.replace(base, id=identifier, created=None) for identifier, _ in found]
+
+
+def handle(target: Target, gtype: Any, settings: Any, clients: Any, breaker: Any = None,
+           outcome: Callable[..., Any] | None = None) -> Any:
+    """Judge, check live, delete: an Outcome (reaper.Outcome, passed in as ``outcome``)."""
+    from chalicelib import reaper
+
+    of = outcome or reaper.Outcome.of
+    decision, reason = policy.judge(target, settings)
+    if decision == policy.SPARE:
+        return of(target, reaper.SPARED, reason)
+    client = clients.client(SERVICE, target.region, target.account)
+    try:
+        properties = engine.live(client, gtype, target.id)
+    except AwsError as error:
+        return of(target, reaper.FAILED, f"live check failed: {error}")
+    if properties is None:
+        return of(target, reaper.GONE, "already gone")
+    if _table().is_default(gtype, properties):
+        return of(target, reaper.SPARED, "AWS made it by itself in every region (a default)")
+    by_tag = policy.tag_exemption(registry.tag_dict(properties.get("Tags")), settings)
+    if by_tag and by_tag[0] == policy.SPARE:
+        return of(target, reaper.SPARED, by_tag[1])
+    if settings.dry_run or settings.exemptions_error:
+        return of(target, reaper.WOULD_KILL, reason + " (dry run)", dry_run=True)
+    if breaker and not breaker.allow(target.account):
+        return of(target, reaper.WOULD_KILL, f"{reason} (REPORT-ONLY: the blast-radius "
+                  f"breaker: {breaker.open_reason(target.account)})", dry_run=True)
+    try:
+        action, why = engine.delete(client, gtype, target.id)
+    except NotReady as error:
+        return of(target, reaper.DEFERRED, f"not deletable yet: {error}")
+    except AwsError as error:
+        return of(target, reaper.FAILED, f"delete failed: {error}")
+    if breaker and action == reaper.KILLED:
+        breaker.record(target.account, target.created)
+    return of(target, action, reason if action == reaper.KILLED else why)
