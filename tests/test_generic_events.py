@@ -22,6 +22,7 @@ LOG_GROUP = types.SimpleNamespace(
 # The table knows no path to a Glacier vault's name here: the engine must sweep.
 VAULT = types.SimpleNamespace(type_name="AWS::Glacier::Vault", identifier=("VaultName",),
                               id_paths=(), parent=None, event_only=False, defaults=())
+NAME = "some-random-log-group"  # as in the recorded sample
 BY_EVENT = {("logs.amazonaws.com", "CreateLogGroup"): (LOG_GROUP,),
             ("glacier.amazonaws.com", "CreateVault"): (VAULT,)}
 
@@ -43,13 +44,13 @@ def _in(event: dict, region: str) -> dict:
 
 def test_a_generic_create_outside_the_eu_is_killed_and_its_eu_twin_survives(
         table, clients, kill_settings):
-    for region in ("us-east-1", "eu-central-1"):
-        boto3.client("logs", region).create_log_group(logGroupName="/app/abroad")
-    event = load_event("logs.CreateLogGroup")
+    for region in ("ap-southeast-2", "eu-central-1"):
+        boto3.client("logs", region).create_log_group(logGroupName=NAME)
+    event = load_event("logs.CreateLogGroup")  # in ap-southeast-2
     outcomes = reaper.reap(event, kill_settings, clients)
     assert [(o.action, o.type, o.id) for o in outcomes] == [
-        ("killed", "AWS::Logs::LogGroup", "/app/abroad")]
-    assert boto3.client("logs", "us-east-1").describe_log_groups()["logGroups"] == []
+        ("killed", "AWS::Logs::LogGroup", NAME)]
+    assert boto3.client("logs", "ap-southeast-2").describe_log_groups()["logGroups"] == []
     assert reaper.reap(_in(event, "eu-central-1"), kill_settings, clients) == []
     assert len(boto3.client("logs", "eu-central-1").describe_log_groups()["logGroups"]) == 1
 
@@ -69,10 +70,10 @@ def test_a_type_whose_identifier_is_not_in_the_record_is_swept(table, clients, k
 def test_dry_run_reports_and_deletes_nothing(table, clients):
     from chalicelib.config import Settings
 
-    boto3.client("logs", "us-east-1").create_log_group(logGroupName="/app/abroad")
+    boto3.client("logs", "ap-southeast-2").create_log_group(logGroupName=NAME)
     outcomes = reaper.reap(load_event("logs.CreateLogGroup"), Settings(dry_run=True), clients)
     assert [o.action for o in outcomes] == ["would-kill"]
-    assert len(boto3.client("logs", "us-east-1").describe_log_groups()["logGroups"]) == 1
+    assert len(boto3.client("logs", "ap-southeast-2").describe_log_groups()["logGroups"]) == 1
 
 
 def test_a_create_neither_layer_knows_stays_uncovered(table, clients, kill_settings):
