@@ -100,3 +100,15 @@ def test_athenas_primary_workgroup_is_never_a_finding(cloudcontrol):
     listed = [i for i, _ in engine.list_resources(cloudcontrol(OUT), gtype)]
     assert listed == ["primary"]  # AWS (and moto) make it in every region
     assert engine.findings(cloudcontrol(OUT), gtype, _athena_primary) == []
+
+
+def test_the_sandbox_serves_cloud_control_over_its_moto_server():
+    from chalicelib import sandbox
+
+    with sandbox.moto_server():
+        boto3.client("backup", OUT).create_backup_vault(BackupVaultName="abroad")
+        out = boto3.client("cloudcontrol", OUT)
+        gtype = TYPES["AWS::Backup::BackupVault"]
+        assert [i for i, _ in engine.list_resources(out, gtype)] == ["abroad"]
+        assert engine.delete(out, gtype, "abroad", poll_seconds=0)[0] == engine.KILLED
+        assert boto3.client("backup", OUT).list_backup_vaults()["BackupVaultList"] == []
