@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench clean generic
 
 setup: $(STAMP)
 
@@ -17,6 +17,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The generic types' table, from the pinned cfn-lint's CloudFormation schemas.
+generic: setup
+	$(BIN)/monocyte generate-generic
 
 bench: setup
 	$(BIN)/python bench/event_path.py

@@ -279,6 +279,14 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
     return failed
 
 
+def cmd_generate_generic(args: argparse.Namespace) -> int:
+    from chalicelib.generic import generate
+
+    count = generate.write()
+    print(f"{count} generic types written to {generate.PATH}")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from chalicelib import coverage, text
 
@@ -439,6 +447,11 @@ def parser() -> argparse.ArgumentParser:
     fuse.add_argument("--account", help="reset one quarantined account only")
     fuse.add_argument("--endpoint-url", help="an AWS emulator")
     fuse.set_defaults(func=cmd_breaker)
+
+    generic = commands.add_parser(
+        "generate-generic",
+        help="regenerate chalicelib/generic/types.json from cfn-lint's schemas")
+    generic.set_defaults(func=cmd_generate_generic)
 
     policy = commands.add_parser(
         "policy", help="print the Lambda's IAM policy, generated from the registry")
