@@ -89,3 +89,44 @@ def test_curated_always_wins_over_the_table(table):
         assert generic.types_for("sqs.amazonaws.com", "CreateQueue") == ()
     finally:
         del BY_EVENT[("sqs.amazonaws.com", "CreateQueue")]
+
+
+@pytest.fixture
+def real_table(aws):
+    """The generated table itself, with the stand-in in front of moto."""
+    with standin.serving():
+        yield
+
+
+def test_with_the_generated_table_a_cognito_user_pool_outside_the_eu_is_killed(
+        real_table, clients, kill_settings):
+    pool = boto3.client("cognito-idp", "us-east-1").create_user_pool(PoolName="abroad")
+    twin = boto3.client("cognito-idp", "eu-west-1").create_user_pool(PoolName="abroad")
+    event = load_event("logs.CreateLogGroup")
+    event["region"] = event["detail"]["awsRegion"] = "us-east-1"
+    event["source"] = "aws.cognito-idp"
+    event["detail"].update(eventSource="cognito-idp.amazonaws.com", eventName="CreateUserPool",
+                           requestParameters={"poolName": "abroad"},
+                           responseElements={"userPool": {"id": pool["UserPool"]["Id"],
+                                                          "name": "abroad"}})
+    outcomes = reaper.reap(event, kill_settings, clients)
+    assert [(o.action, o.type) for o in outcomes] == [("killed", "AWS::Cognito::UserPool")]
+    assert boto3.client("cognito-idp", "us-east-1").list_user_pools(
+        MaxResults=10)["UserPools"] == []
+    assert boto3.client("cognito-idp", "eu-west-1").describe_user_pool(
+        UserPoolId=twin["UserPool"]["Id"])
+
+
+def test_with_the_generated_table_athenas_primary_workgroup_is_never_a_finding(
+        real_table, clients, kill_settings):
+    boto3.client("athena", "us-east-1").create_work_group(Name="etl")
+    event = load_event("logs.CreateLogGroup")
+    event["region"] = event["detail"]["awsRegion"] = "us-east-1"
+    event["source"] = "aws.athena"
+    # No name in the record: the engine sweeps, and the sweep leaves 'primary' alone.
+    event["detail"].update(eventSource="athena.amazonaws.com", eventName="CreateWorkGroup",
+                           requestParameters=None)
+    outcomes = reaper.reap(event, kill_settings, clients)
+    assert [(o.action, o.id) for o in outcomes] == [("killed", "etl")]
+    names = [w["Name"] for w in boto3.client("athena", "us-east-1").list_work_groups()["WorkGroups"]]
+    assert names == ["primary"]
