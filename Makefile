@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean generic
+.PHONY: setup demo test test-fast bench clean generic
 
 setup: $(STAMP)
 
@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/monocyte demo
 
+# Both cores, one test file per worker (module fixtures are built once per file).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# The edit-run loop: stop at the first failure, the last failures first.
+test-fast: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile -x --ff
 
 # The generic types' table, from the pinned cfn-lint's CloudFormation schemas.
 generic: setup

@@ -31,3 +31,8 @@ def scan_unit(event):
 @app.schedule(runtime.summary_schedule(), name="nightly_summary")
 def nightly_summary(event):
     return runtime.nightly_summary()
+
+
+@app.schedule(runtime.report_schedule(), name="monthly_report")
+def monthly_report(event):
+    return runtime.monthly_report()

@@ -38,7 +38,13 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from chalicelib import reaper
 
     settings = config.from_env()
-    raw = _read_json(args.event)
+    if settings.exemptions_error:
+        # The reaper would be report-only with this list: a "kill" here would lie.
+        return _fail(f"{settings.exemptions_error}; the reaper is REPORT-ONLY until it "
+                     "is fixed, so there is nothing true to explain")
+    from chalicelib.replay import as_event
+
+    raw = as_event(_read_json(args.event))  # a raw CloudTrail record is wrapped as EventBridge does
     print(json.dumps(reaper.explain(raw, settings), indent=2))
     return 0
 
@@ -150,10 +156,12 @@ def _since(raw: str):
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
-def cmd_log(args: argparse.Namespace) -> int:
+def _verdict_log(args: argparse.Namespace):
+    """The verdict table the command line names (--table, else the setting), opened in
+    the home region, and the settings."""
     import os
 
-    from chalicelib import audit, text
+    from chalicelib import audit
     from chalicelib.aws import Clients
 
     if args.endpoint_url:
@@ -162,13 +170,20 @@ def cmd_log(args: argparse.Namespace) -> int:
     table = args.table or settings.audit_table
     if not table:
         raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
-    since = _since(args.since)
     client = Clients(settings).client("dynamodb", settings.home_region)
+    return audit.VerdictLog(client, table), settings
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from chalicelib import text
+
+    log, _ = _verdict_log(args)
+    since = _since(args.since)
     try:
-        found = audit.VerdictLog(client, table).recent(
-            since, account=args.account, region=args.region, cfn_type=args.type)
+        found = log.recent(since, account=args.account, region=args.region,
+                           cfn_type=args.type)
     except AwsError as error:
-        return _fail(f"cannot read the verdict log {table!r}: {error}")
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
     if args.json:
         print(json.dumps(found, indent=2, default=str))
         return 0
@@ -177,6 +192,32 @@ def cmd_log(args: argparse.Namespace) -> int:
              v.get("region", ""), v.get("account", ""), v.get("reason", "")] for v in found]
     print(text.table(rows, ["AT", "ACTION", "TYPE", "ID", "REGION", "ACCOUNT", "REASON"]))
     print(f"  {len(found)} verdicts since {since:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from chalicelib import report, report_html
+
+    log, settings = _verdict_log(args)
+    start, end = report.period(args.since, args.month)
+    try:
+        found = log.recent(start, end)
+    except AwsError as error:
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
+    built = report.build(found, start, end, settings.exemptions)
+    if args.html:
+        with open(args.html, "w", encoding="utf-8") as out:
+            out.write(report_html.render(built))
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8", newline="") as out:
+            out.write(report.to_csv(built))
+    if args.json:
+        print(json.dumps(built, indent=2, default=str))
+        return 0
+    print("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in built["headline"].items()))
+    print(f"  median exposure {report.human(built['exposure']['median_seconds'])}"
+          f" from {built['period']['start']} to {built['period']['end']}"
+          + (" (no verdicts in this period)" if built["empty"] else ""))
     return 0
 
 
@@ -222,7 +263,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     shown = findings if args.all else holes
     print(text.table([[f.account, f.region, f.check, f.status.upper(), f.detail]
                       for f in shown], ["ACCOUNT", "REGION", "CHECK", "STATUS", "DETAIL"]))
-    print(f"  {len(findings)} checks, {len(holes)} holes.")
+    print(f"  {text.count(len(findings), 'check')}, {text.count(len(holes), 'hole')}.")
     if getattr(args, "drill", False):
         try:
             holes += _drill(args, settings, regions)
@@ -233,23 +274,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_coverage_seen(args: argparse.Namespace) -> int:
     """`coverage --seen`: the uncovered creates in the verdict log, ranked."""
-    import os
+    from chalicelib import seen, text
 
-    from chalicelib import audit, seen, text
-    from chalicelib.aws import Clients
-
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-    settings = config.from_env()
-    table = args.table or settings.audit_table
-    if not table:
-        raise ConfigError("no verdict table: set MONOCYTE_AUDIT_TABLE or pass --table")
+    log, _ = _verdict_log(args)
     since = _since(args.since)
-    client = Clients(settings).client("dynamodb", settings.home_region)
     try:
-        ranked = seen.rank(audit.VerdictLog(client, table).recent(since))
+        ranked = seen.rank(log.recent(since))
     except AwsError as error:
-        return _fail(f"cannot read the verdict log {table!r}: {error}")
+        return _fail(f"cannot read the verdict log {log.table!r}: {error}")
     if args.json:
         print(json.dumps([s.to_dict() for s in ranked], indent=2))
         return 0
@@ -275,7 +307,7 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
                       for d in drills], ["ACCOUNT", "REGION", "STATUS", "CREATE TO KILL",
                                          "DETAIL"]))
     failed = [d for d in drills if d.status == drill.HOLE]
-    print(f"  {len(drills)} drills, {len(failed)} holes.")
+    print(f"  {text.count(len(drills), 'drill')}, {text.count(len(failed), 'hole')}.")
     return failed
 
 
@@ -287,16 +319,47 @@ def cmd_generate_generic(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage_types(args: argparse.Namespace) -> int:
+    """`coverage --types`: CloudFormation types per service, curated to not covered."""
+    from chalicelib import text, type_coverage
+
+    rows = type_coverage.types()
+    shown = [s for s in type_coverage.by_service(rows) if args.all or s["data"]]
+    print(text.table([[s["service"], "yes" if s["data"] else "no", str(s["types"]),
+                       str(s["covered"]), str(s["curated"]), str(s["generic"]),
+                       str(s["event-only"]), str(s["refused"]), str(s["not covered"])]
+                      for s in shown],
+                     ["SERVICE", "DATA", "TYPES", "COVERED", "CURATED", "GENERIC",
+                      "EVENT-ONLY", "REFUSED", "NOT COVERED"]))
+    total = type_coverage.summary(rows)
+    for label, key in (("Data services", "data"), ("Overall", "overall")):
+        part = total[key]
+        print(f"  {label}: {part['covered']} of {part['types']} CloudFormation types covered "
+              f"({part['curated']} curated, {part['generic']} generic, "
+              f"{part['event-only']} event-only; {part['refused']} refused).")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from chalicelib import coverage, text
 
     if args.seen:
         return cmd_coverage_seen(args)
+    if args.data:  # data-moving operations (issue 13): chalicelib/dataflow_coverage.py
+        from chalicelib import dataflow_coverage
+        print(dataflow_coverage.report(as_json=args.json, show_all=args.all))
+        return 0
 
+    from chalicelib import type_coverage
+
+    if args.types:
+        return cmd_coverage_types(args)
     services = coverage.measure()
     total = coverage.totals(services)
     if args.json:
-        print(json.dumps({"total": total, "services": [s.to_dict() for s in services]},
+        rows = type_coverage.types()
+        print(json.dumps({"total": total, "services": [s.to_dict() for s in services],
+                          "cfn": type_coverage.summary(rows), "cfn_types": rows},
                          indent=2))
         return 0
     shown = services if args.all else [s for s in services if s.handled]
@@ -366,8 +429,47 @@ def _breaker_held(fuse) -> str | None:
 def cmd_policy(args: argparse.Namespace) -> int:
     from chalicelib import iam
 
+    settings = config.from_env()  # bad settings are one clear line here too, not ignored
+    if settings.exemptions_error:
+        return _fail(settings.exemptions_error)
     print(iam.render(iam.reaper_policy(args.stage)), end="")
     return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from chalicelib import replay
+
+    settings = config.from_env()
+    show = (lambda v: print(json.dumps(v))) if args.json else None
+    tty = sys.stderr.isatty() and not args.json
+
+    def progress(name: str, records: int) -> None:
+        print(f"\rreplay   {records} records ... {name[-50:]:<50}", end="",
+              file=sys.stderr, flush=True)
+
+    try:
+        summary = replay.run(args.paths, settings, on_verdict=show,
+                             on_file=progress if tty else None)
+    except replay.ReplayInputError as error:
+        if tty:
+            print(file=sys.stderr)
+        return _fail(str(error))
+    if tty:
+        print(file=sys.stderr)
+    if settings.exemptions_error:  # the reaper would be report-only: say so, once
+        print(f"monocyte: the reaper would be REPORT-ONLY: {settings.exemptions_error}",
+              file=sys.stderr)
+    if args.json:
+        print(json.dumps({"summary": summary.to_dict()}))
+    else:
+        print(replay.text(summary))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from chalicelib import emulator
+
+    return emulator.serve(port=args.port, seed_estate=args.seed)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -406,6 +508,17 @@ def parser() -> argparse.ArgumentParser:
     verdict_log.add_argument("--endpoint-url", help="an AWS emulator")
     verdict_log.set_defaults(func=cmd_log)
 
+    monthly = commands.add_parser("report", help="the period's evidence: numbers, HTML, CSV")
+    period = monthly.add_mutually_exclusive_group()
+    period.add_argument("--since", help="a number of days, e.g. 30d (the default)")
+    period.add_argument("--month", help="a calendar month, e.g. 2026-11")
+    monthly.add_argument("--html", metavar="FILE", help="write the HTML report here")
+    monthly.add_argument("--csv", metavar="FILE", help="write every verdict as CSV here")
+    monthly.add_argument("--json", action="store_true")
+    monthly.add_argument("--table", help="default: MONOCYTE_AUDIT_TABLE")
+    monthly.add_argument("--endpoint-url", help="an AWS emulator")
+    monthly.set_defaults(func=cmd_report)
+
     template = commands.add_parser(
         "template", help="CloudFormation generated from the registry (see docs/templates.md)")
     template.add_argument("name", choices=["forwarders", "member-role", "central", "scp",
@@ -433,7 +546,12 @@ def parser() -> argparse.ArgumentParser:
     cover = commands.add_parser(
         "coverage", help="which create-style operations of botocore's models are handled")
     cover.add_argument("--all", action="store_true", help="list unwatched services too")
-    cover.add_argument("--json", action="store_true")
+    cover.add_argument("--json", action="store_true",
+                       help="also lists every CloudFormation type and its state")
+    cover.add_argument("--types", action="store_true",
+                       help="CloudFormation types per service: curated, generic, event-only")
+    cover.add_argument("--data", action="store_true",
+                       help="data-moving operations (copies, restores, replication)")
     cover.add_argument("--seen", action="store_true",
                        help="rank the uncovered creates found in the verdict log")
     cover.add_argument("--since", default="30d", help="with --seen: 30d, 24h or an ISO date")
@@ -458,15 +576,49 @@ def parser() -> argparse.ArgumentParser:
     policy.add_argument("--stage", choices=["dev", "prod"], default="prod",
                         help="dev assumes the dry-run member role (no deletes)")
     policy.set_defaults(func=cmd_policy)
+
+    replay = commands.add_parser(
+        "replay", help="what would have been killed: steps 1-3 on CloudTrail logs, offline")
+    replay.add_argument("paths", nargs="+", metavar="PATH",
+                        help="log files (.json, .json.gz, JSON lines), directories, s3://bucket/prefix")
+    replay.add_argument("--json", action="store_true", help="one JSON verdict per record")
+    replay.set_defaults(func=cmd_replay)
+
+    sandbox = commands.add_parser(
+        "sandbox", help="run the corrected AWS emulator on 127.0.0.1 until Ctrl-C")
+    sandbox.add_argument("--port", type=int, default=5000, help="default 5000")
+    sandbox.add_argument("--seed", action="store_true",
+                         help="create a small estate, EU and non-EU, to scan")
+    sandbox.set_defaults(func=cmd_sandbox)
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def _version() -> str:
+    from importlib import metadata
+
     try:
-        return args.func(args)
+        return metadata.version("monocyte")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    top = parser()
+    top.add_argument("--version", action="version", version=f"monocyte {_version()}")
+    args = top.parse_args(argv)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except (ConfigError, EventError) as error:
         return _fail(str(error))
+    except BrokenPipeError:
+        # The reader (``| head``) has gone: not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

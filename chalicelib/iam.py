@@ -243,6 +243,9 @@ def reaper_policy(stage: str = "prod") -> dict:
              "Action": ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
                         "sqs:ReceiveMessage", "sqs:SendMessage"],
              "Resource": "arn:*:sqs:*:*:monocyte-scan*"},
+            # The monthly report: written to the reports bucket, nowhere else.
+            {"Sid": "ReportBucket", "Effect": "Allow", "Action": ["s3:PutObject"],
+             "Resource": "arn:*:s3:::monocyte-reports-*/reports/*"},
         ],
     }
 

@@ -16,6 +16,7 @@ def apply() -> None:
     _no_node_groups_of_a_gone_cluster()
     _cloudformation_role_policies_are_json()
     _cloudtrail_history_is_empty()
+    _cross_region_replicas_can_be_deleted()
     _APPLIED = True
 
 
@@ -97,3 +98,17 @@ def _cloudtrail_history_is_empty() -> None:
         return json.dumps({"Events": events})
 
     CloudTrailResponse.lookup_events = lookup_events
+
+
+def _cross_region_replicas_can_be_deleted() -> None:
+    # moto records a cross-region read replica on its primary by ARN but removes it by
+    # identifier, so deleting the replica fails with a 500 (ValueError); AWS deletes
+    # it. Killing a US replica of an EU database is exactly that delete.
+    from moto.rds.models import DBInstance
+
+    def remove_replica(self, replica):
+        for key in (replica.db_instance_identifier, replica.db_instance_arn):
+            if key in self.replicas:
+                self.replicas.remove(key)
+
+    DBInstance.remove_replica = remove_replica

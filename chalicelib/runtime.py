@@ -150,3 +150,19 @@ def reset() -> None:
     clients.cache_clear()
     verdicts.cache_clear()
     breaker.cache_clear()
+
+
+def report_schedule() -> str:
+    """When last month's report is made: ``MONOCYTE_REPORT_SCHEDULE``, by default the
+    1st of the month at 06:00 UTC (after that night's scan and summary)."""
+    return os.environ.get("MONOCYTE_REPORT_SCHEDULE", "").strip() or "cron(0 6 1 * ? *)"
+
+
+def monthly_report() -> dict:
+    """The ``monthly_report`` handler's body: last month's HTML and CSV to the reports
+    bucket, the headline numbers to Slack."""
+    from chalicelib import report_store
+
+    done = report_store.monthly(settings(), clients(), verdicts().slack)
+    log.emit("monthly-report", **done)
+    return done

@@ -37,7 +37,9 @@ SCAN_DLQ = "monocyte-scan-dlq"
 DEFAULT_MEMBER_ROLE = "monocyte-member"
 DRY_RUN_MEMBER_ROLE = "monocyte-member-dryrun"  # the dev stage's: no deletes
 DEFAULT_CENTRAL_TABLE = "monocyte-verdicts-prod"
-DEFAULT_VERDICTS_TABLE = "monocyte-verdicts"
+# Without a setting or --table: the prod stage's table (.chalice/config.json), the
+# one `chalice package --stage prod` writes to; a name of no stage would be an orphan.
+DEFAULT_VERDICTS_TABLE = DEFAULT_CENTRAL_TABLE
 DEFAULT_EXEMPT_ROLE = "arn:aws:iam::*:role/monocyte-*"
 # The role a service-managed StackSet acts as in its target accounts: it must be able
 # to create the forwarders in the regions the SCP denies, and Monocyte's own roles.
@@ -65,6 +67,7 @@ REAP_RETRY_ATTEMPTS = 2
 # Chalice's logical ids in ``chalice package`` output (CamelCase of the handler names).
 _REAP_FUNCTION, _REAP_ROLE, _SUMMARY_ROLE = "Reap", "ReapRole", "NightlySummaryRole"
 _REAP_EVENT = "ReapEvent"  # the rule Chalice declares as the function's event source
+_SCAN_FUNCTION = "ScanUnit"  # app.py's scan_unit: Chalice names its queue by a bare ARN
 
 # The scan Lambda may run 900 s; a message must stay invisible a little longer.
 SCAN_VISIBILITY_TIMEOUT = 960
@@ -438,6 +441,9 @@ def central(settings: Settings) -> dict:
         },
     }
     resources.update(audit.template(_ref("VerdictTableName"))["Resources"])  # type: ignore[arg-type]
+    from chalicelib import report_store  # the monthly report's bucket (issue 15)
+
+    resources["ReportBucket"] = report_store.template()
     return {
         "AWSTemplateFormatVersion": _VERSION,
         "Description": "Monocyte central account, home region: the organization's bus "
@@ -451,6 +457,7 @@ def central(settings: Settings) -> dict:
                 {"Type": "String", "AllowedPattern": r"^[a-zA-Z0-9_.-]{3,255}$"},
                 "The verdict table (MONOCYTE_AUDIT_TABLE)",
                 settings.audit_table or DEFAULT_CENTRAL_TABLE),
+            "ReportRetentionDays": report_store.PARAMETER,
         },
         "Resources": resources,
         "Outputs": {
@@ -461,6 +468,7 @@ def central(settings: Settings) -> dict:
             "VerdictTableName": {"Value": _ref("VerdictTable")},
             "ReapDeadLetterQueueUrl": {"Value": _ref("ReapDeadLetterQueue")},
             "ReapDeadLetterQueueArn": {"Value": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}},
+            "ReportBucketName": {"Value": _ref("ReportBucket")},
         },
     }
 
@@ -474,6 +482,9 @@ def chalice_merge(settings: Settings) -> dict:
     template = central(settings)
     dlq_arn = {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}
     template["Resources"].update({
+        # Chalice's SQS trigger names monocyte-scan by an Fn::Sub ARN, no reference:
+        # without this CloudFormation may map the function before the queue exists.
+        _SCAN_FUNCTION: {"DependsOn": ["ScanQueue"]},
         _REAP_FUNCTION: {"Properties": {
             "EventInvokeConfig": {
                 "MaximumEventAgeInSeconds": REAP_MAX_EVENT_AGE_SECONDS,
@@ -622,7 +633,7 @@ _RENDERERS: dict[str, Callable[[Settings], dict]] = {
 
 def render(name: str, settings: Settings, *, table: str | None = None) -> dict:
     """The template called ``name`` (one of NAMES). ``table`` names the verdict table
-    of ``verdicts`` (default: the setting, else monocyte-verdicts)."""
+    of ``verdicts`` (default: the setting, else the prod stage's table)."""
     if name not in _RENDERERS:
         raise KeyError(f"unknown template {name!r} (one of {', '.join(NAMES)})")
     if name == "verdicts":

@@ -9,3 +9,8 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join("  " + line for line in lines)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 hole', '2 holes': a number with its noun agreeing."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

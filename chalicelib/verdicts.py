@@ -94,6 +94,13 @@ class Verdicts:
         """The blast-radius breaker opened: one loud log line and one message."""
         log.emit("breaker-open", logging.ERROR, reason=reason,
                  effect="report-only until `monocyte breaker reset`")
+        if self.log:  # the report counts the openings
+            try:
+                # A per-account opening names its account first (breaker.py).
+                account = reason.split(" ", 2)[1] if reason.startswith("account ") else ""
+                self.log.write(Outcome("breaker-open", "", "", "", account, reason))
+            except AwsError as error:
+                log.emit("audit-failed", logging.ERROR, reason=str(error))
         if self.slack:
             self.slack.send(notify.breaker_message(reason))
 

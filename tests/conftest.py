@@ -45,6 +45,34 @@ def load_event(name: str) -> dict:
     return json.loads((EVENTS / f"{name}.json").read_text())
 
 
+def central_session(account: str, home: str):
+    """Credentials of another (central) account: moto maps assumed-role keys to it."""
+    import boto3
+
+    creds = boto3.client("sts", region_name=home).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/admin", RoleSessionName="test")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
+                         aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"])
+
+
+def observe_bus(session, home: str):
+    """A rule on the session's default bus copying every CloudTrail event into a queue;
+    returns a function that reads what arrived."""
+    from chalicelib import registry
+
+    sqs = session.client("sqs", region_name=home)
+    url = sqs.create_queue(QueueName="observed")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    events = session.client("events", region_name=home)
+    events.put_rule(Name="observe", EventPattern=json.dumps(
+        {"detail-type": [registry.CLOUDTRAIL_DETAIL_TYPE]}))
+    events.put_targets(Rule="observe", Targets=[{"Id": "queue", "Arn": arn}])
+    return lambda: [json.loads(m["Body"]) for m in sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])]
+
+
 class OneClient:
     """Hands one (stubbed) client to the engine, whatever it asks for."""
 

@@ -148,4 +148,4 @@ def test_doctor_drill_on_the_command_line(reap, monkeypatch, capsys):
     assert cli.main(["doctor", "--drill", "--regions", "us-east-1", "--timeout", "30",
                      "--poll", "3"]) == 0
     out = capsys.readouterr().out
-    assert "1 drills, 0 holes." in out and "3 s" in out and "killed by the reaper" in out
+    assert "1 drill, 0 holes." in out and "3 s" in out and "killed by the reaper" in out

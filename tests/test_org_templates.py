@@ -3,6 +3,7 @@ and (as far as moto can show it) forwarding what the reaper needs and nothing el
 from __future__ import annotations
 
 import json
+import pathlib
 
 import boto3
 import pytest
@@ -10,7 +11,7 @@ from cfnlint.api import ManualArgs, lint
 
 from chalicelib import audit, registry, templates
 from chalicelib.config import EU_REGIONS, Settings, known_regions
-from conftest import load_event
+from conftest import central_session, load_event, observe_bus
 
 MEMBER = "123456789012"  # moto's default account
 CENTRAL = "210987654321"
@@ -159,7 +160,7 @@ def test_the_central_verdict_table_is_the_audit_table():
     assert set(template["Outputs"]) == {"ScanQueueUrl", "ScanQueueArn",
                                         "ScanDeadLetterQueueUrl", "ScanDeadLetterQueueArn",
                                         "VerdictTableName", "ReapDeadLetterQueueUrl",
-                                        "ReapDeadLetterQueueArn"}
+                                        "ReapDeadLetterQueueArn", "ReportBucketName"}
 
 
 # --- scp --------------------------------------------------------------------------
@@ -221,7 +222,10 @@ def test_the_scp_fits_the_size_limit(allowed):
 # --- verdicts ---------------------------------------------------------------------
 
 def test_the_verdicts_template_is_the_audit_template():
-    assert _render("verdicts") == audit.template("monocyte-verdicts")
+    prod = json.loads((pathlib.Path(__file__).parents[1] / ".chalice" / "config.json")
+                      .read_text())["stages"]["prod"]["environment_variables"]
+    # Unset, it names the prod stage's table, not one no stage uses.
+    assert _render("verdicts") == audit.template(prod["MONOCYTE_AUDIT_TABLE"])
     assert _render("verdicts", audit_table="monocyte-verdicts-dev") == \
         audit.template("monocyte-verdicts-dev")
     assert templates.render("verdicts", Settings(), table="t") == audit.template("t")
@@ -246,13 +250,7 @@ def test_the_verdicts_template_is_the_audit_template():
 
 
 def _central_session():
-    """Credentials of the central account (moto maps assumed-role keys to the account)."""
-    sts = boto3.client("sts", region_name=HOME)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{CENTRAL}:role/admin",
-                            RoleSessionName="test")["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"])
+    return central_session(CENTRAL, HOME)
 
 
 def _deploy_forwarders(session, region):
@@ -269,25 +267,6 @@ def _deploy_forwarders(session, region):
         if r.get("LogicalResourceId")}
 
 
-def _observe_central_bus(central):
-    """A rule on the central bus that copies every CloudTrail event into a queue."""
-    sqs = central.client("sqs", region_name=HOME)
-    url = sqs.create_queue(QueueName="observed")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    events = central.client("events", region_name=HOME)
-    events.put_rule(Name="observe", EventPattern=json.dumps(
-        {"detail-type": [registry.CLOUDTRAIL_DETAIL_TYPE]}))
-    events.put_targets(Rule="observe", Targets=[{"Id": "queue", "Arn": arn}])
-
-    def received():
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=0).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
-
-    return received
-
-
 def _put(events, source, detail):
     answer = events.put_events(Entries=[{
         "Source": source, "DetailType": registry.CLOUDTRAIL_DETAIL_TYPE,
@@ -300,7 +279,7 @@ def deployed(aws):
     """The forwarders in the member account's us-east-1, and an observer on the
     central account's home bus."""
     resources = _deploy_forwarders(boto3.Session(), "us-east-1")
-    received = _observe_central_bus(_central_session())
+    received = observe_bus(_central_session(), HOME)
     return resources, received
 
 

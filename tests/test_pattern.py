@@ -12,7 +12,7 @@ from moto.events.models import EventPattern
 
 from chalicelib import config, pattern, registry, templates
 from chalicelib.config import EU_REGIONS, Settings
-from conftest import load_event
+from conftest import central_session, load_event, observe_bus
 
 CONFIG = pathlib.Path(__file__).parent.parent / ".chalice" / "config.json"
 EU = pattern.build(EU_REGIONS)
@@ -218,22 +218,7 @@ CENTRAL, HOME = "210987654321", "eu-central-1"
 
 
 def _central_bus_observer():
-    sts = boto3.client("sts", region_name=HOME)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{CENTRAL}:role/admin",
-                            RoleSessionName="test")["Credentials"]
-    central = boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                            aws_secret_access_key=creds["SecretAccessKey"],
-                            aws_session_token=creds["SessionToken"])
-    sqs = central.client("sqs", region_name=HOME)
-    url = sqs.create_queue(QueueName="observed")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
-    events = central.client("events", region_name=HOME)
-    events.put_rule(Name="observe", EventPattern=json.dumps(
-        {"detail-type": [registry.CLOUDTRAIL_DETAIL_TYPE]}))
-    events.put_targets(Rule="observe", Targets=[{"Id": "queue", "Arn": arn}])
-    return lambda: [json.loads(m["Body"]) for m in sqs.receive_message(
-        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])]
+    return observe_bus(central_session(CENTRAL, HOME), HOME)
 
 
 def test_a_forwarder_rule_delivers_an_uncovered_create_to_the_central_bus(aws):

@@ -362,7 +362,8 @@ def test_every_packaged_function_environment_fits(package):
     settings, template = package
     functions = {n: r for n, r in template["Resources"].items()
                  if r["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"Reap", "NightlyScan", "ScanUnit", "NightlySummary"}
+    assert set(functions) == {"Reap", "NightlyScan", "ScanUnit", "NightlySummary",
+                              "MonthlyReport"}
     for name, function in functions.items():
         variables = function["Properties"]["Environment"]["Variables"]
         if settings == "all-but-one":
@@ -391,6 +392,16 @@ def test_the_packaged_reaper_cannot_flood_nor_lose_events(package):
                      "Resource": {"Fn::GetAtt": ["ReapDeadLetterQueue", "Arn"]}}]
     read = _inline_policies(template)["NightlySummaryRole"][-1]["Statement"][0]["Action"]
     assert "sqs:DeleteMessage" not in read and "sqs:ReceiveMessage" in read
+
+
+def test_the_scan_units_trigger_waits_for_its_queue(package):
+    # Chalice names the queue by an ARN it builds, which CloudFormation cannot order by.
+    _, template = package
+    scan_unit = template["Resources"]["ScanUnit"]
+    trigger = next(iter(scan_unit["Properties"]["Events"].values()))
+    assert trigger["Type"] == "SQS" and "Fn::Sub" in trigger["Properties"]["Queue"]
+    assert "ScanQueue" in scan_unit["DependsOn"]
+    assert template["Resources"]["ScanQueue"]["Type"] == "AWS::SQS::Queue"
 
 
 def test_the_merged_package_is_valid_cloudformation(package):

@@ -30,7 +30,17 @@ TYPES = (
         service="dynamodb",
         events=(CreateEvent("dynamodb.amazonaws.com", "CreateTable",
                             "detail.responseElements.tableDescription.tableName"
-                            " || detail.requestParameters.tableName"),),
+                            " || detail.requestParameters.tableName"),
+                # Restores and imports make a new table where the call is logged; the
+                # source (backup ARN, source table, S3 bucket) is never a target.
+                CreateEvent("dynamodb.amazonaws.com", "RestoreTableFromBackup",
+                            "detail.responseElements.tableDescription.tableName"
+                            " || detail.requestParameters.targetTableName"),
+                CreateEvent("dynamodb.amazonaws.com", "RestoreTableToPointInTime",
+                            "detail.responseElements.tableDescription.tableName"
+                            " || detail.requestParameters.targetTableName"),
+                CreateEvent("dynamodb.amazonaws.com", "ImportTable",
+                            "detail.requestParameters.tableCreationParameters.tableName")),
         inspect=inspect_table,
         delete=delete_table,
         listing=Listing("list_tables", "TableNames[]", "@"),

@@ -47,7 +47,22 @@ TYPES = (
         service="rds",
         events=(CreateEvent(SOURCE, "CreateDBInstance",
                             "detail.responseElements.dBInstanceIdentifier"
-                            " || detail.requestParameters.dBInstanceIdentifier"),),
+                            " || detail.requestParameters.dBInstanceIdentifier"),
+                # Copies of data: each call is logged where the new instance lives, and
+                # names its source (an id, or an ARN in another region) in fields we
+                # never read, so the source is never a target.
+                CreateEvent(SOURCE, "CreateDBInstanceReadReplica",
+                            "detail.responseElements.dBInstanceIdentifier"
+                            " || detail.requestParameters.dBInstanceIdentifier"),
+                CreateEvent(SOURCE, "RestoreDBInstanceFromDBSnapshot",
+                            "detail.responseElements.dBInstanceIdentifier"
+                            " || detail.requestParameters.dBInstanceIdentifier"),
+                CreateEvent(SOURCE, "RestoreDBInstanceFromS3",
+                            "detail.responseElements.dBInstanceIdentifier"
+                            " || detail.requestParameters.dBInstanceIdentifier"),
+                CreateEvent(SOURCE, "RestoreDBInstanceToPointInTime",
+                            "detail.responseElements.dBInstanceIdentifier"
+                            " || detail.requestParameters.targetDBInstanceIdentifier")),
         inspect=inspect_instance,
         delete=delete_instance,
         listing=Listing("describe_db_instances", "DBInstances[]", "DBInstanceIdentifier",
@@ -62,7 +77,11 @@ TYPES = (
         service="rds",
         events=(CreateEvent(SOURCE, "CreateDBSnapshot",
                             "detail.responseElements.dBSnapshotIdentifier"
-                            " || detail.requestParameters.dBSnapshotIdentifier"),),
+                            " || detail.requestParameters.dBSnapshotIdentifier"),
+                # Logged in the destination region; the source is sourceDBSnapshotIdentifier.
+                CreateEvent(SOURCE, "CopyDBSnapshot",
+                            "detail.responseElements.dBSnapshotIdentifier"
+                            " || detail.requestParameters.targetDBSnapshotIdentifier")),
         inspect=inspect_snapshot,
         delete=delete_snapshot,
         # Automated snapshots belong to their instance and go with it.

@@ -100,7 +100,18 @@ TYPES = (
         # the request's identifier is the fallback.
         events=(CreateEvent(SOURCE, "CreateDBCluster",
                             "detail.responseElements.dBClusterIdentifier"
-                            " || detail.requestParameters.dBClusterIdentifier"),),
+                            " || detail.requestParameters.dBClusterIdentifier"),
+                # Restores are new clusters where the call is logged; their sources
+                # (snapshot, cluster, S3 bucket) are never read as targets.
+                CreateEvent(SOURCE, "RestoreDBClusterFromSnapshot",
+                            "detail.responseElements.dBClusterIdentifier"
+                            " || detail.requestParameters.dBClusterIdentifier"),
+                CreateEvent(SOURCE, "RestoreDBClusterToPointInTime",
+                            "detail.responseElements.dBClusterIdentifier"
+                            " || detail.requestParameters.dBClusterIdentifier"),
+                CreateEvent(SOURCE, "RestoreDBClusterFromS3",
+                            "detail.responseElements.dBClusterIdentifier"
+                            " || detail.requestParameters.dBClusterIdentifier")),
         inspect=inspect_cluster,
         delete=delete_cluster,
         listing=Listing("describe_db_clusters", "DBClusters[]", "DBClusterIdentifier",
