@@ -41,6 +41,17 @@ def _make(type_name: str, region: str, name: str) -> str:
         return name
     if type_name == "AWS::Cognito::UserPool":
         return c("cognito-idp").create_user_pool(PoolName=name)["UserPool"]["Id"]
+    if type_name == "AWS::Cognito::IdentityPool":
+        return c("cognito-identity").create_identity_pool(
+            IdentityPoolName=name, AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
+    if type_name == "AWS::Glue::Job":
+        c("glue").create_job(Name=name, Role=f"arn:aws:iam::123456789012:role/{name}",
+                             Command={"Name": "glueetl"})
+        return name
+    if type_name == "AWS::Backup::BackupPlan":
+        return c("backup").create_backup_plan(BackupPlan={
+            "BackupPlanName": name,
+            "Rules": [{"RuleName": "nightly", "TargetBackupVaultName": "vault"}]})["BackupPlanId"]
     raise AssertionError(type_name)
 
 

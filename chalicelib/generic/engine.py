@@ -63,8 +63,8 @@ def _properties(description: dict) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def list_resources(client: Any, gtype: Any,
-                   parent_model: dict | None = None) -> Iterator[tuple[str, dict]]:
+def list_resources(client: Any, gtype: Any, parent_model: dict | None = None,
+                   on_page: Callable[[], None] | None = None) -> Iterator[tuple[str, dict]]:
     """Every (identifier, properties) of the type in the client's account and region.
 
     ``parent_model`` is the parent's identifying properties, for types listed per parent.
@@ -74,6 +74,8 @@ def list_resources(client: Any, gtype: Any,
         params["ResourceModel"] = json.dumps(parent_model, sort_keys=True)
     with cloud_control_errors():
         for page in client.get_paginator("list_resources").paginate(**params):
+            if on_page:
+                on_page()  # the scan counts its calls
             for description in page.get("ResourceDescriptions", []):
                 identifier = description.get("Identifier")
                 if identifier:
@@ -81,14 +83,15 @@ def list_resources(client: Any, gtype: Any,
 
 
 def findings(client: Any, gtype: Any, is_default: Callable[[Any, dict], bool],
-             parent_models: Iterable[dict] | None = None) -> list[tuple[str, dict]]:
+             parent_models: Iterable[dict] | None = None,
+             on_page: Callable[[], None] | None = None) -> list[tuple[str, dict]]:
     """What a sweep or a scan kills: every listed resource but AWS's own defaults.
 
     In a region outside the allowed set every listed resource is a target.
     """
     found = []
     for model in (parent_models if gtype.parent else [None]) or []:
-        for identifier, properties in list_resources(client, gtype, model):
+        for identifier, properties in list_resources(client, gtype, model, on_page):
             if not is_default(gtype, properties):
                 found.append((identifier, properties))
     return found

@@ -60,6 +60,19 @@ def handle(target: Target, gtype: Any, settings: Any, clients: Any, breaker: Any
     """Judge, check live, delete: an Outcome (reaper.Outcome, passed in as ``outcome``)."""
     from chalicelib import reaper
 
+    checked = assess(target, gtype, settings, clients, outcome)
+    if not isinstance(checked, reaper.Kill):
+        return checked
+    return execute(checked, settings, clients, breaker, outcome)
+
+
+def assess(target: Target, gtype: Any, settings: Any, clients: Any,
+           outcome: Callable[..., Any] | None = None) -> Any:
+    """The check phase (policy, live check, default, tag exemption, dry run): an Outcome
+    when the target is not to be deleted now, else a reaper.Kill whose ``live`` is the
+    row (what the scan's plan weighs for the breaker before the first delete)."""
+    from chalicelib import reaper
+
     of = outcome or reaper.Outcome.of
     decision, reason = policy.judge(target, settings)
     if decision == policy.SPARE:
@@ -78,9 +91,20 @@ def handle(target: Target, gtype: Any, settings: Any, clients: Any, breaker: Any
         return of(target, reaper.SPARED, by_tag[1])
     if settings.dry_run or settings.exemptions_error:
         return of(target, reaper.WOULD_KILL, reason + " (dry run)", dry_run=True)
+    return reaper.Kill(target, reason, gtype)
+
+
+def execute(kill: Any, settings: Any, clients: Any, breaker: Any = None,
+            outcome: Callable[..., Any] | None = None) -> Any:
+    """The delete phase: ask the breaker, delete through Cloud Control, count the kill."""
+    from chalicelib import reaper
+
+    of = outcome or reaper.Outcome.of
+    target, reason, gtype = kill.target, kill.reason, kill.live
     if breaker and not breaker.allow(target.account):
         return of(target, reaper.WOULD_KILL, f"{reason} (REPORT-ONLY: the blast-radius "
                   f"breaker: {breaker.open_reason(target.account)})", dry_run=True)
+    client = clients.client(SERVICE, target.region, target.account)
     try:
         action, why = engine.delete(client, gtype, target.id)
     except NotReady as error:

@@ -74,6 +74,20 @@ KINDS: dict[str, Kind] = {
         lambda c: [{"UserPoolId": p["Id"], "UserPoolName": p["Name"]}
                    for p in c.list_user_pools(MaxResults=60)["UserPools"]],
         lambda c, i: c.delete_user_pool(UserPoolId=i)),
+    "AWS::Cognito::IdentityPool": Kind(
+        "cognito-identity", "Id",
+        lambda c: [{"Id": p["IdentityPoolId"], "IdentityPoolName": p["IdentityPoolName"]}
+                   for p in c.list_identity_pools(MaxResults=60)["IdentityPools"]],
+        lambda c, i: c.delete_identity_pool(IdentityPoolId=i)),
+    "AWS::Glue::Job": Kind(
+        "glue", "Name",
+        lambda c: [{"Name": j["Name"], "Role": j.get("Role")} for j in c.get_jobs()["Jobs"]],
+        lambda c, i: c.delete_job(JobName=i)),
+    "AWS::Backup::BackupPlan": Kind(
+        "backup", "BackupPlanId",
+        lambda c: [{"BackupPlanId": p["BackupPlanId"], "BackupPlanArn": p["BackupPlanArn"]}
+                   for p in c.list_backup_plans()["BackupPlansList"]],
+        lambda c, i: c.delete_backup_plan(BackupPlanId=i)),
 }
 
 
