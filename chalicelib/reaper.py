@@ -71,7 +71,11 @@ def explain(raw: Any, settings: Settings) -> dict:
     if ignored:
         report = uncovered.reason(event, settings)
         if report:
-            return {"decision": "report", "reason": report, "targets": []}
+            from chalicelib.generic import reap as generic
+
+            # The same order as reap: a type of the generic table before 'uncovered'.
+            return generic.explain(event, settings, report) or {
+                "decision": "report", "reason": report, "targets": []}
         return {"decision": "ignore", "reason": ignored, "targets": []}
     found, problems = events.targets(event)
     judged = []

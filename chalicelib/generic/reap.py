@@ -114,3 +114,47 @@ def execute(kill: Any, settings: Any, clients: Any, breaker: Any = None,
     if breaker and action == reaper.KILLED:
         breaker.record(target.account, target.created)
     return of(target, action, reason if action == reaper.KILLED else why)
+
+
+def explain(event: Any, settings: Any, uncovered: str = "") -> dict | None:
+    """What the event path would do with a generic create, without any AWS call, in the
+    ``explain`` contract's shape; None when the table does not know the call.
+
+    A record that names the resource gives its Cloud Control identifier; one that does
+    not is a sweep (id empty, ``sweep`` true): the reaper would list the type in that
+    (account, region) and kill every resource there but AWS's defaults.  A type
+    listed only through its parent and not named in the record is left to the scan:
+    ``report``, with ``uncovered`` (the uncovered-create reason) first.
+    """
+    gtypes = types_for(event.event_source or "", event.event_name or "")
+    if not gtypes:
+        return None
+    judged, later = [], []
+    for gtype in gtypes:
+        target = Target(gtype.type_name, engine.identifier_from(gtype, event.detail) or "",
+                        event.aws_region or "", event.account or "", event.name,
+                        creator=event.user_arn, created=event.event_time)
+        if not target.id and (gtype.event_only or gtype.parent):
+            later.append(f"{gtype.type_name}: not named in the record and listed only "
+                         "through its parent, left to the nightly scan")
+            continue
+        decision, reason = policy.judge(target, settings)
+        row = {"type": target.type, "id": target.id, "region": target.region,
+               "account": target.account, "decision": decision, "reason": reason}
+        if not target.id:
+            row["sweep"] = True
+            row["reason"] = (f"{reason}; the record does not name it: every "
+                             f"{gtype.type_name} in {target.region} but AWS's defaults "
+                             "would be listed through Cloud Control and killed (a sweep)")
+        judged.append(row)
+    kills = [t for t in judged if t["decision"] == policy.KILL]
+    if not judged:
+        # The event path acts on none of them now: reported as an uncovered create is.
+        return {"decision": "report", "reason": "; ".join([uncovered, *later] if uncovered
+                                                           else later), "targets": []}
+    reason = (f"{len(kills)} of {len(judged)} targets outside the allowed regions "
+              "(generic: Cloud Control)" if kills else "every target is spared")
+    if later:
+        reason += "; also: " + "; ".join(later)
+    return {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
+            "targets": judged}
