@@ -48,12 +48,23 @@ t1 = time.perf_counter()
 import json, sys
 with open(sys.argv[1]) as f:
     event = json.load(f)
+# The engine waits between polls of a delete (the stand-in, as AWS, first answers
+# IN_PROGRESS): the same sleep, timed, so the wait is reported apart from the work.
+from chalicelib.generic import engine
+waited = []
+def timed_sleep(seconds, _sleep=time.sleep):
+    s0 = time.perf_counter(); _sleep(seconds); waited.append(time.perf_counter() - s0)
+defaults = list(engine.delete.__defaults__)
+defaults[-1] = timed_sleep
+engine.delete.__defaults__ = tuple(defaults)
 t2 = time.perf_counter()
 result = app.reap(event, None)
 t3 = time.perf_counter()
 from chalicelib.generic import table
+wait_ms = sum(waited) * 1e3
 print(json.dumps({"import_ms": (t1 - t0) * 1e3, "event_ms": (t3 - t2) * 1e3,
-                  "total_ms": (t3 - t2 + t1 - t0) * 1e3,
+                  "total_ms": (t3 - t2 + t1 - t0) * 1e3, "poll_wait_ms": wait_ms,
+                  "working_ms": (t3 - t2 + t1 - t0) * 1e3 - wait_ms,
                   "generic_rows": len(table.load()),
                   "actions": [o["action"] for o in result],
                   "types": [o["type"] for o in result]}))
@@ -130,12 +141,14 @@ def cold_start(url: str, cloud_control: str, runs: int, peer: pathlib.Path | Non
         return {key: median([r[key] for r in results]) for key in keys}
 
     out = {"runs": runs, "ours": summary(ours, ("import_ms", "event_ms", "total_ms",
+                                                "poll_wait_ms", "working_ms",
                                                 "process_wall_ms")),
            "generic_rows": ours[0]["generic_rows"] if ours else None}
     if theirs:
         out["c7n"] = summary(theirs, ("import_ms", "load_ms", "total_ms", "process_wall_ms"))
         out["c7n"]["resource_types"] = theirs[0]["resource_types"]
         out["ratio"] = out["ours"]["total_ms"] / out["c7n"]["total_ms"]
+        out["ratio_working"] = out["ours"]["working_ms"] / out["c7n"]["total_ms"]
         out["ratio_process"] = (out["ours"]["process_wall_ms"]
                                 / out["c7n"]["process_wall_ms"])
     return out
@@ -255,10 +268,13 @@ def main() -> int:
     rows = [["Monocyte: import app", f"{cold['ours']['import_ms']:.0f}"],
             ["Monocyte: first generic event (table read, live check, delete)",
              f"{cold['ours']['event_ms']:.0f}"],
-            ["Monocyte: import + event", f"{cold['ours']['total_ms']:.0f}"]]
+            ["Monocyte: import + event", f"{cold['ours']['total_ms']:.0f}"],
+            ["  of which waiting between delete polls", f"{cold['ours']['poll_wait_ms']:.0f}"],
+            ["  working (import + event - waiting)", f"{cold['ours']['working_ms']:.0f}"]]
     if "c7n" in cold:
         rows += [["c7n: import + load_resources(('aws.*',))", f"{cold['c7n']['total_ms']:.0f}"],
                  ["ratio Monocyte / c7n", f"{cold['ratio']:.2f}"],
+                 ["ratio, working time / c7n", f"{cold['ratio_working']:.2f}"],
                  ["ratio, whole processes", f"{cold['ratio_process']:.2f}"]]
     print(f"Cold start, median of {cold['runs']} runs (ms), {cold['generic_rows']} generic rows")
     print(table(rows, ["what", "ms"]))
