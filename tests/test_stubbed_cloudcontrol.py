@@ -72,6 +72,17 @@ def test_a_delete_still_in_progress_after_the_polls_is_deferred():
     assert TOKEN in reason
 
 
+def test_the_first_look_comes_soon_and_later_ones_back_off():
+    client = _client()
+    waits: list[float] = []
+    with Stubber(client) as stub:
+        _delete(stub, _progress("PENDING"), *[_progress("IN_PROGRESS")] * engine.POLLS)
+        action, _ = engine.delete(client, LOGS, "app-logs", sleep=waits.append)
+    assert action == engine.DEFERRED
+    assert waits[0] < 0.5 and waits == sorted(waits) and max(waits) == engine.POLL_SECONDS
+    assert 5 <= sum(waits) <= 15  # watched for seconds, not minutes: a Lambda waits on it
+
+
 def test_a_failed_delete_is_failed_with_the_handlers_message():
     client = _client()
     message = "Resource handler returned message: \"WorkGroup is not empty\""

@@ -26,8 +26,11 @@ KILLED, DEFERRED, FAILED, GONE = "killed", "deferred", "failed", "gone"
 CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 # How long a delete is watched before it is left to a later run (deferred): most
-# handlers finish in seconds; a Lambda must not idle on the slow ones.
-POLLS = 5
+# handlers finish in seconds; a Lambda must not idle on the slow ones. The first look
+# comes soon (a quick handler is done before a fixed 2 s wait would end: a cold start
+# paid that wait whole), later ones back off to POLL_SECONDS: about 10 s in all.
+POLLS = 7
+FIRST_POLL_SECONDS = 0.25
 POLL_SECONDS = 2.0
 # ListResources pages listed at once per (account, region): Cloud Control's quotas are
 # per account, so a few threads are enough to hide latency without being throttled.
@@ -136,13 +139,13 @@ def delete(client: Any, gtype: Any, identifier: str, polls: int = POLLS,
     except NotFound:
         return GONE, "already deleted"
     token = progress.get("RequestToken")
-    for _ in range(polls):
+    for attempt in range(polls):
         verdict = _verdict(progress)
         if verdict:
             return verdict
         if not token:
             break
-        sleep(poll_seconds)
+        sleep(min(poll_seconds, FIRST_POLL_SECONDS * 2 ** attempt))
         with cloud_control_errors():
             progress = client.get_resource_request_status(
                 RequestToken=token)["ProgressEvent"]
