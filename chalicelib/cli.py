@@ -88,7 +88,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
     regions = sorted(config.parse_regions(args.regions, "--regions")) if args.regions else None
     types = None
     if args.types:
-        known = {t.cfn_type for t in registry.all_types()}
+        from chalicelib.generic import scanning
+
+        known = {t.cfn_type for t in registry.all_types()} | scanning.names()
         types = [t.strip() for t in args.types.split(",") if t.strip()]
         unknown = [t for t in types if t not in known]
         if unknown or not types:

@@ -56,14 +56,18 @@ def _folded_denies(guarded: list[str]) -> list[str]:
         p != a and p.endswith("*") and fnmatch.fnmatchcase(a, p) for p in kept))
 
 
+def _narrowed(actions: list[str]) -> list[dict]:
+    """One statement per action allowed only on the resources iam.NARROWED names."""
+    return [{"Sid": action.replace(":", "").replace("-", "").title(), "Effect": "Allow",
+             "Action": [action], "Resource": iam.NARROWED[action]}
+            for action in sorted(a for a in actions if a in iam.NARROWED)]
+
+
 def _read_statements(actions: list[str], regions: list[str]) -> list[dict]:
     plain = sorted(a for a in actions if a not in iam.NARROWED)
     statements = [{"Sid": "Read", "Effect": "Allow", "Action": plain, "Resource": "*"}] \
         if plain else []
-    for action in sorted(a for a in actions if a in iam.NARROWED):
-        statements.append({"Sid": action.replace(":", "").replace("-", "").title(),
-                           "Effect": "Allow", "Action": [action],
-                           "Resource": iam.NARROWED[action]})
+    statements += _narrowed(actions)
     shows_data = _outside_only(actions)
     if shows_data:
         statements.append({"Sid": "ReadsShowingDataNotInAllowedRegions", "Effect": "Deny",
@@ -76,10 +80,7 @@ def _write_statements(actions: list[str], regions: list[str]) -> list[dict]:
     plain = sorted(a for a in actions if a not in iam.NARROWED and a not in iam.REPLICA_REMOVALS)
     statements = [{"Sid": "Kill", "Effect": "Allow", "Action": plain, "Resource": "*"}] \
         if plain else []
-    for action in sorted(a for a in actions if a in iam.NARROWED):
-        statements.append({"Sid": action.replace(":", "").replace("-", "").title(),
-                           "Effect": "Allow", "Action": [action],
-                           "Resource": iam.NARROWED[action]})
+    statements += _narrowed(actions)
     exceptions = sorted(a for a in actions if a in iam.REPLICA_REMOVALS)
     if exceptions:
         statements.append({"Sid": "ReplicaRemovals", "Effect": "Allow",

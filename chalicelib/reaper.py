@@ -81,7 +81,11 @@ def explain(raw: Any, settings: Settings) -> dict:
     if ignored:
         report = uncovered.reason(event, settings)
         if report:
-            return {"decision": "report", "reason": report, "targets": []}
+            from chalicelib.generic import reap as generic
+
+            # The same order as reap: a type of the generic table before 'uncovered'.
+            return generic.explain(event, settings, report) or {
+                "decision": "report", "reason": report, "targets": []}
         return {"decision": "ignore", "reason": ignored, "targets": []}
     found, problems = events.targets(event)
     judged = []
@@ -117,6 +121,9 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         if ignored:
             report = uncovered.reason(event, settings)
             if report:
+                generic = _generic(event, settings, clients, verdicts, breaker)
+                if generic is not None:
+                    return generic
                 return [_uncovered(event, report, verdicts)]
             log.emit("ignored", reason=ignored, event_id=_event_id(raw))
             return []
@@ -134,6 +141,33 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
+    return outcomes
+
+
+def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,
+             verdicts: Callable[[Outcome], None] | None, breaker: Any) -> list[Outcome] | None:
+    """A create no curated type claims, made by a type of the generic table: its
+    outcomes; None when the table does not know the call either (it stays uncovered)."""
+    from chalicelib.generic import reap as generic
+
+    gtypes = generic.types_for(event.event_source or "", event.event_name or "")
+    if not gtypes:
+        return None
+    outcomes = []
+    for gtype in gtypes:
+        try:
+            found = generic.targets(event, gtype, clients)
+        except AwsError as error:
+            log.emit("unplaced", logging.WARNING, reason=f"{gtype.type_name}: sweep "
+                     f"failed: {error}", event=event.name, event_id=event.event_id)
+            continue
+        for target in found:
+            outcome = generic.handle(target, gtype, settings, clients, breaker)
+            log.emit("outcome", logging.WARNING if outcome.action == FAILED
+                     else logging.INFO, **outcome.to_dict())
+            if verdicts:
+                verdicts(outcome)
+            outcomes.append(outcome)
     return outcomes
 
 

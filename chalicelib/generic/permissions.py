@@ -19,15 +19,21 @@ METADATA_LEVELS = frozenset({"List", "Read"})
 
 
 @functools.lru_cache(maxsize=1)
-def access_levels() -> dict[str, dict[str, str]]:
-    """IAM prefix -> {action: access level} from parliament's data."""
+def iam_definition() -> list[dict]:
+    """parliament's copy of AWS's Service Authorization Reference (a dev dependency:
+    only generating and testing read it, never the Lambda)."""
     import parliament
 
     path = os.path.join(os.path.dirname(parliament.__file__), "iam_definition.json")
     with open(path) as handle:
-        data = json.load(handle)
+        return json.load(handle)
+
+
+@functools.lru_cache(maxsize=1)
+def access_levels() -> dict[str, dict[str, str]]:
+    """IAM prefix -> {action: access level} from parliament's data."""
     found: dict[str, dict[str, str]] = {}
-    for service in data:
+    for service in iam_definition():
         for privilege in service["privileges"]:
             found.setdefault(service["prefix"], {})[privilege["privilege"]] = (
                 privilege["access_level"])
