@@ -216,6 +216,8 @@ def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
             report.outcomes.append(Outcome(**{k: v for k, v in record.items() if k in fields}))
         elif record.get("action") == reaper.UNCOVERED:
             report.uncovered.append(record)
+        elif record.get("action") == reaper.DATA_FLOW:
+            report.data_flows.append(record)
     for letter in dead:
         try:
             account, region = parse(letter["body"])

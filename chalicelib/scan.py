@@ -54,6 +54,7 @@ class Report:
     list_calls: int = 0
     # Uncovered creates of the event path (verdict-log records), for the summary.
     uncovered: list[dict] = dataclasses.field(default_factory=list)
+    data_flows: list[dict] = dataclasses.field(default_factory=list)  # chalicelib.dataflow
 
     @property
     def ok(self) -> bool:
