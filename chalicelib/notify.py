@@ -216,6 +216,19 @@ def data_flow_rows(records: list[dict]) -> list[dict]:
     return sorted(rows.values(), key=lambda r: (r["account"], r["source"], r["destination"]))
 
 
+def _report_message(text: str, title: str, fields: list[dict], context: str) -> dict:
+    """A report that deleted nothing: a header, its facts, and what to do (Block Kit's
+    limits: a header's text 150 characters, a context element 3,000)."""
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            {"type": "section", "fields": fields},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
+        ],
+    }
+
+
 def data_flow_message(outcome: Outcome, account_name: str | None = None) -> dict:
     """The one message a day per (account, EU source, destination region): a
     replication rule sending data out of the allowed regions."""
@@ -234,14 +247,7 @@ def data_flow_message(outcome: Outcome, account_name: str | None = None) -> dict
     context = (f"{outcome.reason}. Nothing was deleted. Reported once a day per account, "
                "source and destination region; remove the rule if the data must stay "
                "in the EU.")
-    return {
-        "text": f"{title} ({outcome.account})",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "fields": fields},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
-        ],
-    }
+    return _report_message(f"{title} ({outcome.account})", title, fields, context)
 
 
 def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict:
@@ -261,14 +267,8 @@ def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict
     context = (f"{outcome.reason}. Nothing was deleted: no resource type knows this call. "
                "Reported once a day per account, region and call; "
                "`monocyte coverage --seen` ranks them. Cover it with a type, or exempt it.")
-    return {
-        "text": f"{title} in {outcome.region} ({outcome.account})",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "fields": fields},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
-        ],
-    }
+    return _report_message(f"{title} in {outcome.region} ({outcome.account})", title,
+                           fields, context)
 
 
 def breaker_message(reason: str) -> dict:

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from chalicelib.generic import engine, standin
+from conftest import make_served
 
 OUT, EU = "us-east-1", "eu-central-1"
 
@@ -19,40 +20,6 @@ class Row:
     identifier: tuple
     id_paths: tuple = ()
     parent: str | None = None
-
-
-def _make(type_name: str, region: str, name: str) -> str:
-    """Create one resource in moto; return its Cloud Control identifier."""
-    c = lambda service: boto3.client(service, region)
-    if type_name == "AWS::Logs::LogGroup":
-        c("logs").create_log_group(logGroupName=name)
-        return name
-    if type_name == "AWS::Athena::WorkGroup":
-        c("athena").create_work_group(Name=name)
-        return name
-    if type_name == "AWS::Glacier::Vault":
-        c("glacier").create_vault(vaultName=name)
-        return name
-    if type_name == "AWS::Backup::BackupVault":
-        c("backup").create_backup_vault(BackupVaultName=name)
-        return name
-    if type_name == "AWS::Timestream::Database":
-        c("timestream-write").create_database(DatabaseName=name)
-        return name
-    if type_name == "AWS::Cognito::UserPool":
-        return c("cognito-idp").create_user_pool(PoolName=name)["UserPool"]["Id"]
-    if type_name == "AWS::Cognito::IdentityPool":
-        return c("cognito-identity").create_identity_pool(
-            IdentityPoolName=name, AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
-    if type_name == "AWS::Glue::Job":
-        c("glue").create_job(Name=name, Role=f"arn:aws:iam::123456789012:role/{name}",
-                             Command={"Name": "glueetl"})
-        return name
-    if type_name == "AWS::Backup::BackupPlan":
-        return c("backup").create_backup_plan(BackupPlan={
-            "BackupPlanName": name,
-            "Rules": [{"RuleName": "nightly", "TargetBackupVaultName": "vault"}]})["BackupPlanId"]
-    raise AssertionError(type_name)
 
 
 TYPES = {name: Row(name, (kind.key,)) for name, kind in standin.KINDS.items()}
@@ -72,7 +39,7 @@ def cloudcontrol(aws):
 @pytest.mark.parametrize("type_name", sorted(TYPES))
 def test_the_event_path_kills_a_generic_type_and_its_eu_twin_survives(cloudcontrol, type_name):
     gtype = TYPES[type_name]
-    victim, twin = _make(type_name, OUT, "abroad"), _make(type_name, EU, "abroad")
+    victim, twin = make_served(type_name, OUT, "abroad"), make_served(type_name, EU, "abroad")
     out = cloudcontrol(OUT)
     assert engine.live(out, gtype, victim) is not None
     assert engine.delete(out, gtype, victim, poll_seconds=0)[0] == engine.KILLED
@@ -82,9 +49,9 @@ def test_the_event_path_kills_a_generic_type_and_its_eu_twin_survives(cloudcontr
 
 
 def test_a_scan_unit_finds_every_generic_resource_outside_the_eu_but_aws_defaults(cloudcontrol):
-    made = {name: _make(name, OUT, "abroad") for name in TYPES}
+    made = {name: make_served(name, OUT, "abroad") for name in TYPES}
     for name in TYPES:
-        _make(name, EU, "at-home")
+        make_served(name, EU, "at-home")
     out = cloudcontrol(OUT)
     results = dict(engine.scan(out, TYPES.values(), _athena_primary))
     found = {gtype.type_name: [i for i, _ in hits] for gtype, hits in results.items()}
@@ -99,7 +66,7 @@ def test_a_scan_unit_finds_every_generic_resource_outside_the_eu_but_aws_default
 def test_a_type_whose_identifier_is_not_in_the_record_is_swept(cloudcontrol):
     gtype = TYPES["AWS::Backup::BackupVault"]
     for name in ("one", "two"):
-        _make(gtype.type_name, OUT, name)
+        make_served(gtype.type_name, OUT, name)
     detail = {"eventName": "CreateBackupVault", "requestParameters": None}
     assert engine.identifier_from(gtype, detail) is None
     swept = engine.findings(cloudcontrol(OUT), gtype, _athena_primary)

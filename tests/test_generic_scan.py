@@ -10,33 +10,9 @@ from chalicelib import cli, reaper, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.generic import scanning, standin
+from conftest import make_served
 
 OUT, EU = "us-east-1", "eu-central-1"
-ROLE = "arn:aws:iam::123456789012:role/etl"
-
-
-def _make(type_name: str, region: str, name: str) -> str:
-    """One resource in moto; its Cloud Control identifier."""
-    c = lambda service: boto3.client(service, region)  # noqa: E731
-    if type_name == "AWS::Logs::LogGroup":
-        c("logs").create_log_group(logGroupName=name)
-        return name
-    if type_name == "AWS::Athena::WorkGroup":
-        c("athena").create_work_group(Name=name)
-        return name
-    if type_name == "AWS::Cognito::UserPool":
-        return c("cognito-idp").create_user_pool(PoolName=name)["UserPool"]["Id"]
-    if type_name == "AWS::Cognito::IdentityPool":
-        return c("cognito-identity").create_identity_pool(
-            IdentityPoolName=name, AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
-    if type_name == "AWS::Glue::Job":
-        c("glue").create_job(Name=name, Role=ROLE, Command={"Name": "glueetl"})
-        return name
-    if type_name == "AWS::Backup::BackupPlan":
-        return c("backup").create_backup_plan(BackupPlan={
-            "BackupPlanName": name,
-            "Rules": [{"RuleName": "nightly", "TargetBackupVaultName": "vault"}]})["BackupPlanId"]
-    raise AssertionError(type_name)
 
 
 # Rows of the generated table the stand-in serves: logs, athena, cognito-idp,
@@ -63,8 +39,8 @@ def test_the_sample_spans_at_least_five_services():
 
 def test_scan_kill_kills_generic_types_outside_the_eu_and_their_eu_twins_survive(
         cloud_control, capsys):
-    made = {n: _make(n, OUT, "abroad") for n in TYPES}
-    twins = {n: _make(n, EU, "abroad") for n in TYPES}
+    made = {n: make_served(n, OUT, "abroad") for n in TYPES}
+    twins = {n: make_served(n, EU, "abroad") for n in TYPES}
     code = cli.main(["scan", "--kill", "--json", "--regions", f"{OUT},{EU}",
                      "--types", ",".join(TYPES)])
     assert code == 0, capsys.readouterr()
@@ -80,7 +56,7 @@ def test_scan_kill_kills_generic_types_outside_the_eu_and_their_eu_twins_survive
 
 def test_a_scan_reports_generic_kills_per_region_and_type_and_athenas_primary_is_no_finding(
         cloud_control):
-    made = {n: _make(n, OUT, "abroad") for n in TYPES}
+    made = {n: make_served(n, OUT, "abroad") for n in TYPES}
     settings = Settings(dry_run=False)
     report = scan.scan(settings, Clients(settings), regions=[OUT, EU], types=TYPES)
     assert report.ok, report.failures
@@ -96,7 +72,7 @@ def test_a_scan_reports_generic_kills_per_region_and_type_and_athenas_primary_is
 
 
 def test_a_dry_run_scan_reports_would_kill_and_deletes_nothing(cloud_control):
-    _make("AWS::Glue::Job", OUT, "abroad")
+    make_served("AWS::Glue::Job", OUT, "abroad")
     settings = Settings(dry_run=True)
     report = scan.scan(settings, Clients(settings), regions=[OUT], types=["AWS::Glue::Job"])
     assert [(o.id, o.action) for o in report.outcomes] == [("abroad", reaper.WOULD_KILL)]
@@ -109,7 +85,7 @@ def test_an_exempt_generic_resource_is_spared(cloud_control):
 
     from chalicelib.exemptions import parse
 
-    _make("AWS::Logs::LogGroup", OUT, "keep-me")
+    make_served("AWS::Logs::LogGroup", OUT, "keep-me")
     until = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
     settings = Settings(dry_run=False, exemptions=parse(json.dumps([{
         "type": "AWS::Logs::*", "id": "keep-*", "reason": "audit trail",
@@ -124,7 +100,7 @@ def test_the_breaker_holds_generic_kills_as_it_holds_curated_ones(cloud_control)
     from chalicelib import breaker
 
     for name in ("one", "two", "three"):
-        _make("AWS::Glue::Job", OUT, name)
+        make_served("AWS::Glue::Job", OUT, name)
     settings = Settings(dry_run=False, breaker_limit=10, breaker_account_limit=2)
     clients = Clients(settings)
     fuse = breaker.build(settings, clients)
