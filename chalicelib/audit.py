@@ -36,11 +36,11 @@ _DESERIALIZE = TypeDeserializer().deserialize
 
 
 def worth_recording(outcome: Outcome) -> bool:
-    """Kills, would-be kills, failures, deferrals, cut-offs, uncovered creates, and
-    spares for any reason but an allowed region (a protection or an exemption is
-    something to prove later)."""
+    """Kills, would-be kills, failures, deferrals, cut-offs, uncovered creates, data
+    flows out of the allowed regions, and spares for any reason but an allowed region
+    (a protection or an exemption is something to prove later)."""
     if outcome.action in (reaper.KILLED, reaper.WOULD_KILL, reaper.FAILED, reaper.DEFERRED,
-                          reaper.CUT_OFF, reaper.UNCOVERED):
+                          reaper.CUT_OFF, reaper.UNCOVERED, reaper.DATA_FLOW):
         return True
     return outcome.action == reaper.SPARED and not outcome.reason.endswith("is allowed")
 

@@ -330,8 +330,13 @@ def _drill(args: argparse.Namespace, settings: config.Settings,
 def cmd_generate_generic(args: argparse.Namespace) -> int:
     from chalicelib.generic import generate
 
+    from chalicelib.generic import permissions
+
     count = generate.write()
     print(f"{count} generic types written to {generate.PATH}")
+    # After the table: the member roles' actions are derived from it.
+    count = permissions.write_member_actions()
+    print(f"{count} member-role actions written to {permissions.MEMBER_ACTIONS_PATH}")
     return 0
 
 

@@ -6,6 +6,7 @@ honest to talk to. Nothing here runs in Lambda.
 """
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -51,9 +52,20 @@ class _Server:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
+        from chalicelib.generic import standin
+
+        saved = os.environ.get("AWS_ENDPOINT_URL_CLOUDCONTROL")
+        self._cloud_control = standin.serving(f"http://127.0.0.1:{self._server.server_port}")
+        CLOUD_CONTROL["url"] = self._cloud_control.__enter__()
+        # serving() points this process's clients at the stand-in; ours go through moto.
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL_CLOUDCONTROL", None)
+
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join()
+        CLOUD_CONTROL["url"] = ""
+        self._cloud_control.__exit__(None, None, None)
 
 
 def _lightsail_empty(target: str) -> tuple[int, dict] | None:
@@ -74,11 +86,39 @@ STAND_INS: list[Callable[[str], "tuple[int, dict] | None"]] = [
 ]
 
 
+# Where Cloud Control's calls are passed on (issue 12's stand-in over this very moto
+# server, started with it): a user's AWS_ENDPOINT_URL then reaches every service.
+CLOUD_CONTROL = {"url": ""}
+
+
+def _pass_to_cloud_control(environ, start_response):
+    import urllib.error
+    import urllib.request
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
+               if key.startswith("HTTP_") and key not in ("HTTP_HOST", "HTTP_CONTENT_LENGTH")}
+    headers["Content-Type"] = environ.get("CONTENT_TYPE", "application/x-amz-json-1.0")
+    request = urllib.request.Request(CLOUD_CONTROL["url"] + "/", method="POST",
+                                     data=environ["wsgi.input"].read(length), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            status, body, kind = answer.status, answer.read(), answer.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        status, body, kind = error.code, error.read(), error.headers["Content-Type"]
+    start_response(f"{status} {'OK' if status == 200 else 'Error'}",
+                   [("Content-Type", kind or "application/x-amz-json-1.0"),
+                    ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _with_stand_ins(app):
     import json
 
     def wsgi(environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("CloudApiService.") and CLOUD_CONTROL["url"]:
+            return _pass_to_cloud_control(environ, start_response)
         for stand_in in STAND_INS if target else ():
             answer = stand_in(target)
             if answer:

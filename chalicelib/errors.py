@@ -123,3 +123,15 @@ def aws_errors(not_found: Iterable[str] = (), not_ready: Iterable[str] = (),
     except (BotoCoreError, ResponseParserError) as error:
         # Also an answer botocore cannot parse (an HTML error page from a proxy).
         raise AwsError(f"{type(error).__name__}: {error}") from error
+
+
+# Cloud Control's error codes (botocore's cloudcontrol model), one place for the engine.
+_CC_NOT_FOUND = ("ResourceNotFoundException", "RequestTokenNotFoundException")
+_CC_NOT_READY = ("ResourceConflictException", "ConcurrentOperationException",
+                 "NotStabilizedException", "ThrottlingException",
+                 "ServiceInternalErrorException", "NetworkFailureException")
+
+
+def cloud_control_errors() -> contextlib.AbstractContextManager[None]:
+    """Run Cloud Control calls: not found, busy (retry later) or another AwsError."""
+    return aws_errors(not_found=_CC_NOT_FOUND, not_ready=_CC_NOT_READY)

@@ -16,6 +16,7 @@ from chalicelib import limits, log, reaper, registry, retry, scan
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, EventError, MonocyteError, aws_errors
+from chalicelib.generic import scanning
 from chalicelib.reaper import Outcome
 
 
@@ -127,6 +128,7 @@ def run_message(body: str, settings: Settings, clients: Clients,
         units = [scan.Unit(account, scan.GLOBAL, t.cfn_type) for t in types]
     else:
         types = [t for t in registry.listed_types() if not t.listing.per_account]
+        types += scanning.listed()  # the generic table's rows, by Cloud Control
         units = scan.plan(account, [region], types, clients)
     keep = set(scan.known_regions()) - settings.allowed_regions
     scan.run_units(units, keep, settings, clients, report, verdicts=verdicts, breaker=breaker)
@@ -214,6 +216,8 @@ def summary_from_log(records: list[dict], dead: list[dict]) -> scan.Report:
             report.outcomes.append(Outcome(**{k: v for k, v in record.items() if k in fields}))
         elif record.get("action") == reaper.UNCOVERED:
             report.uncovered.append(record)
+        elif record.get("action") == reaper.DATA_FLOW:
+            report.data_flows.append(record)
     for letter in dead:
         try:
             account, region = parse(letter["body"])

@@ -20,7 +20,8 @@ directive by construction.
   destructive action at all.
 - The member role's permissions are customer-managed policies, each at most
   ``MANAGED_POLICY_MAX_CHARS``, cut by service, so they fit IAM's quotas whatever
-  the registry grows to.
+  the registry grows to: read ones shared with the dry-run role, write ones with one
+  region Deny each (chalicelib.member_policy).
 """
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ OUTSIDE_ONLY_READS = {
                                      "answer holds the stack's outputs",
     "cloudtrail:LookupEvents": "who created a StackSet-named stack the scan found; the "
                                "history holds the calls' parameters",
+    # The generic layer's live check (Cloud Control's GetResource) calls its type's
+    # read handler, whose answer holds what the customer wrote:
+    "appsync:GetGraphqlApiEnvironmentVariables": "a GraphQL API's environment variables",
+    "athena:GetNamedQuery": "a saved query's SQL",
+    "athena:GetPreparedStatement": "a prepared statement's SQL",
+    "bedrock:GetPrompt": "a prompt's text",
+    "wisdom:GetAIPrompt": "an AI prompt's text",
+    "wisdom:GetContent": "a knowledge base document (a link to it)",
+    "wisdom:GetMessageTemplate": "a message template's body",
+    "ses:GetEmailTemplate": "an email template's body",
+    "ses:GetTemplate": "an email template's body",
+    "ses:GetCustomVerificationEmailTemplate": "a verification email's body",
+    "mobiletargeting:GetInAppTemplate": "an in-app message's content",
 }
 
 # Reads that are customer data itself: never granted, on any resource.
@@ -143,80 +157,20 @@ def _allowed(regions: Iterable[str]) -> dict:
     return {"StringEquals": {"aws:RequestedRegion": sorted(regions)}}
 
 
-def _service_statements(service: str, actions: list[str], regions: list[str],
-                        dry_run: bool) -> list[dict]:
-    """Allow the service's actions (narrowed where possible), deny in the allowed
-    regions what is not a plain read (the exceptions aside)."""
-    granted = [a for a in actions if is_read(a) or a in OUTSIDE_ONLY_READS
-               or not dry_run]
-    plain = sorted(a for a in granted if a not in NARROWED and a not in REPLICA_REMOVALS)
-    tag = service.replace("-", "").title()
-    statements = []
-    if plain:
-        statements.append({"Sid": f"{tag}", "Effect": "Allow", "Action": plain,
-                           "Resource": "*"})
-    for action in sorted(a for a in granted if a in NARROWED):
-        statements.append({"Sid": f"{tag}{action.split(':')[1].title()}", "Effect": "Allow",
-                           "Action": [action], "Resource": NARROWED[action]})
-    exceptions = sorted(a for a in granted if a in REPLICA_REMOVALS)
-    if exceptions:
-        statements.append({"Sid": f"{tag}ReplicaRemovals", "Effect": "Allow",
-                           "Action": exceptions, "Resource": "*"})
-    guarded = sorted(a for a in granted if region_guarded(a))
-    if guarded:
-        statements.append({"Sid": f"{tag}NothingInAllowedRegions", "Effect": "Deny",
-                           "Action": guarded, "Resource": "*",
-                           "Condition": _allowed(regions)})
-    for action in sorted(a for a in granted if a in _EXCEPTION_DENIED_ON):
-        statements.append({"Sid": f"{tag}{action.split(':')[1]}NotOnAllowedRegions",
-                           "Effect": "Deny", "Action": [action],
-                           "Resource": [_EXCEPTION_DENIED_ON[action].format(region=r)
-                                        for r in sorted(regions)]})
-    return statements
-
-
 def minified(document: dict) -> str:
     """A policy as IAM counts its size: no whitespace outside strings."""
     return json.dumps(document, separators=(",", ":"))
 
 
-def _document(statements: list[dict]) -> dict:
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
 def member_policies(actions: Iterable[str], regions: Iterable[str],
                     dry_run: bool = False) -> list[dict]:
-    """The member role's managed policy documents: each service's statements whole,
-    packed in order into documents of at most MANAGED_POLICY_MAX_CHARS (a service too
-    big for one is cut into parts of its actions)."""
-    regions = sorted(regions)
-    by_service: dict[str, list[str]] = {}
-    for action in sorted(set(actions)):
-        by_service.setdefault(action.split(":", 1)[0], []).append(action)
-    # Our own role may never read customer data, even through a resource policy
-    # that a bug (or anyone) made grant it: an explicit deny wins over that allow.
-    blocks: list[list[dict]] = [[{"Sid": "NeverReadCustomerData", "Effect": "Deny",
-                                  "Action": sorted(NEVER_GRANTED), "Resource": "*"}]]
-    for service, granted in sorted(by_service.items()):
-        blocks += _fitting(service, granted, regions, dry_run)
-    documents: list[list[dict]] = []
-    for block in blocks:
-        if documents and len(minified(_document(documents[-1] + block))) <= \
-                MANAGED_POLICY_MAX_CHARS:
-            documents[-1] += block
-        else:
-            documents.append(list(block))
-    return [_document(statements) for statements in documents]
+    """The member role's managed policy documents, each at most
+    MANAGED_POLICY_MAX_CHARS: the read ones (all the dry-run role holds) and, for the
+    prod role, the write ones (chalicelib.member_policy)."""
+    from chalicelib import member_policy
 
-
-def _fitting(service: str, actions: list[str], regions: list[str],
-             dry_run: bool) -> list[list[dict]]:
-    statements = _service_statements(service, actions, regions, dry_run)
-    if len(minified(_document(statements))) <= MANAGED_POLICY_MAX_CHARS or len(actions) == 1:
-        return [statements] if statements else []
-    half = len(actions) // 2
-    return (_fitting(service, actions[:half], regions, dry_run)
-            + _fitting(service, actions[half:], regions, dry_run))
+    reads, writes = member_policy.split(actions, regions)
+    return reads if dry_run else reads + writes
 
 
 def reaper_policy(stage: str = "prod") -> dict:

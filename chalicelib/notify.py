@@ -9,7 +9,7 @@ import datetime
 import logging
 from typing import Any
 
-from chalicelib import log, reaper
+from chalicelib import dataflow, log, reaper
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, ConfigError, aws_errors
 from chalicelib.reaper import Outcome
@@ -134,6 +134,9 @@ def summary_message(report: Any, dry_run: bool, reap_failures: list[dict] | None
     title = f"Nightly scan: {killed} {verb}, {failed} failed, {len(missed)} missed by events"
     if getattr(report, "uncovered", None):
         title += f", {len(report.uncovered)} uncovered creates"
+    flows = data_flow_rows(getattr(report, "data_flows", []))
+    if flows:
+        title += f", {len(flows)} data flows out of the EU"
     worst = sorted(rows, key=lambda r: (-r[reaper.FAILED], -r["missed"],
                                         -(r[reaper.KILLED] + r[reaper.WOULD_KILL]),
                                         r["region"], r["type"]))
@@ -168,6 +171,13 @@ def summary_message(report: Any, dry_run: bool, reap_failures: list[dict] | None
                 for r in seen[:10])
             + ("\n… `monocyte coverage --seen`" if len(seen) > 10 else "")
         )[:3000]}})
+    if flows:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
+            "*Data flows out of the EU (replication rules, reported, never deleted)*\n"
+            + "\n".join(f"{r['event']}: `{r['source']}` in {r['region']} ({r['account']}) "
+                        f"to {r['destination']}" for r in flows[:10])
+            + (f"\n… and {len(flows) - 10} more (monocyte log)" if len(flows) > 10 else "")
+        )[:3000]}})
     if reap_failures is None:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": (
             "*Reaper's dead-letter queue*\nmonocyte-reap-dlq cannot be read: events the "
@@ -195,6 +205,52 @@ def uncovered_rows(records: list[dict]) -> list[dict]:
     return sorted(rows.values(), key=lambda r: (-r["count"], r["event"], r["region"]))
 
 
+def data_flow_rows(records: list[dict]) -> list[dict]:
+    """Data-flow records, one row per (account, source, destination region)."""
+    rows: dict[tuple, dict] = {}
+    for record in records:
+        dest = dataflow.destination_of(record.get("notes"))
+        key = (record.get("account", ""), record.get("id", ""), dest)
+        rows.setdefault(key, {"account": key[0], "source": key[1], "destination": dest,
+                              "region": record.get("region", ""),
+                              "event": record.get("event", "")})
+    return sorted(rows.values(), key=lambda r: (r["account"], r["source"], r["destination"]))
+
+
+def _report_message(text: str, title: str, fields: list[dict], context: str) -> dict:
+    """A report that deleted nothing: a header, its facts, and what to do (Block Kit's
+    limits: a header's text 150 characters, a context element 3,000)."""
+    return {
+        "text": text,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+            {"type": "section", "fields": fields},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
+        ],
+    }
+
+
+def data_flow_message(outcome: Outcome, account_name: str | None = None) -> dict:
+    """The one message a day per (account, EU source, destination region): a
+    replication rule sending data out of the allowed regions."""
+    source, _, name = outcome.event.partition(":")
+    dest = dataflow.destination_of(outcome.notes)
+    title = f"Data flow out of the EU: {name} ({source.split('.')[0]}) to {dest}"
+    account = outcome.account + (f" ({account_name})" if account_name else "")
+    fields = [
+        _field("Source (kept)", f"`{outcome.id}` in {outcome.region}"),
+        _field("Destination", dest),
+        _field("Account", account),
+        _field("Called by", outcome.creator or "unknown"),
+        _field("Called at", outcome.created or "unknown"),
+        _field("Call", f"`{outcome.event}`"),
+    ]
+    context = (f"{outcome.reason}. Nothing was deleted. Reported once a day per account, "
+               "source and destination region; remove the rule if the data must stay "
+               "in the EU.")
+    return _report_message(f"{title} ({outcome.account})", title, fields, context)
+
+
 def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict:
     """The one message a day for an uncovered create: what was called, where, by whom,
     and what to do about it."""
@@ -212,14 +268,8 @@ def uncovered_message(outcome: Outcome, account_name: str | None = None) -> dict
     context = (f"{outcome.reason}. Nothing was deleted: no resource type knows this call. "
                "Reported once a day per account, region and call; "
                "`monocyte coverage --seen` ranks them. Cover it with a type, or exempt it.")
-    return {
-        "text": f"{title} in {outcome.region} ({outcome.account})",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-            {"type": "section", "fields": fields},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": context[:3000]}]},
-        ],
-    }
+    return _report_message(f"{title} in {outcome.region} ({outcome.account})", title,
+                           fields, context)
 
 
 def breaker_message(reason: str) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 
 from chalicelib.registry import CLOUDTRAIL_DETAIL_TYPE
@@ -82,8 +83,30 @@ CROSS_REGION_CALLS = (
 )
 
 
+# global_services() as computed from the pinned botocore, checked in: computing it parses
+# every service model (~450 files, seconds), which a Lambda cold start must not do.
+# tests/test_global_services.py fails when it drifts (regenerate with write_global()).
+GLOBAL_PATH = os.path.join(os.path.dirname(__file__), "global_services.json")
+
+
 @functools.lru_cache(maxsize=1)
 def global_services() -> dict[str, str]:
+    """Endpoint prefix -> why (see :func:`compute_global_services`), read from the
+    checked-in file; computed when it is missing."""
+    try:
+        with open(GLOBAL_PATH) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return compute_global_services()
+
+
+def write_global() -> None:
+    with open(GLOBAL_PATH, "w") as handle:
+        json.dump(compute_global_services(), handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
+def compute_global_services() -> dict[str, str]:
     """Endpoint prefix -> why: botocore's services with ``isRegionalized: false`` or
     only the ``aws-global`` endpoint, that have create-style operations (the others
     cannot match the pattern anyway), plus :data:`_GLOBAL_EXTRA`."""

@@ -11,7 +11,7 @@ import datetime
 import logging
 from typing import Any, Callable
 
-from chalicelib import events, log, policy, registry, text, uncovered
+from chalicelib import dataflow, events, log, policy, registry, text, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import (AccessDenied, AwsError, EventError, NotFound, NotReady,
@@ -26,6 +26,9 @@ GONE = "gone"          # already deleted, or on its way out: nothing to do
 DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
 FAILED = "failed"
 UNCOVERED = "uncovered"  # a create outside the allowed regions no type claims: reported
+# A replication rule on a resource in an allowed region sending data outside them:
+# reported (chalicelib.dataflow), the rule and its source never deleted.
+DATA_FLOW = dataflow.DATA_FLOW
 # Could not be deleted for a lasting reason (an Object Lock, a policy denying us):
 # made unreadable and escalated every run until a human acts.
 CUT_OFF = "cut-off"
@@ -68,10 +71,21 @@ def explain(raw: Any, settings: Settings) -> dict:
     """
     event = events.CloudTrailEvent(raw)
     ignored = events.triage(event)
+    if ignored and _data_flow_call(event, settings):
+        flows = dataflow.reports(event, settings)
+        if flows:
+            return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
+                    "targets": [], "data_flows": [dataclasses.asdict(f) for f in flows]}
+        return {"decision": "ignore", "reason": f"{ignored}; no data flow out of the "
+                                               "allowed regions", "targets": []}
     if ignored:
         report = uncovered.reason(event, settings)
         if report:
-            return {"decision": "report", "reason": report, "targets": []}
+            from chalicelib.generic import reap as generic
+
+            # The same order as reap: a type of the generic table before 'uncovered'.
+            return generic.explain(event, settings, report) or {
+                "decision": "report", "reason": report, "targets": []}
         return {"decision": "ignore", "reason": ignored, "targets": []}
     found, problems = events.targets(event)
     judged = []
@@ -101,9 +115,15 @@ def reap(raw: Any, settings: Settings, clients: Clients,
     try:
         event = events.CloudTrailEvent(raw)
         ignored = events.triage(event)
+        if ignored and _data_flow_call(event, settings):
+            return [_data_flow(event, flow, verdicts)
+                    for flow in dataflow.reports(event, settings)]
         if ignored:
             report = uncovered.reason(event, settings)
             if report:
+                generic = _generic(event, settings, clients, verdicts, breaker)
+                if generic is not None:
+                    return generic
                 return [_uncovered(event, report, verdicts)]
             log.emit("ignored", reason=ignored, event_id=_event_id(raw))
             return []
@@ -124,6 +144,33 @@ def reap(raw: Any, settings: Settings, clients: Clients,
     return outcomes
 
 
+def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,
+             verdicts: Callable[[Outcome], None] | None, breaker: Any) -> list[Outcome] | None:
+    """A create no curated type claims, made by a type of the generic table: its
+    outcomes; None when the table does not know the call either (it stays uncovered)."""
+    from chalicelib.generic import reap as generic
+
+    gtypes = generic.types_for(event.event_source or "", event.event_name or "")
+    if not gtypes:
+        return None
+    outcomes = []
+    for gtype in gtypes:
+        try:
+            found = generic.targets(event, gtype, clients)
+        except AwsError as error:
+            log.emit("unplaced", logging.WARNING, reason=f"{gtype.type_name}: sweep "
+                     f"failed: {error}", event=event.name, event_id=event.event_id)
+            continue
+        for target in found:
+            outcome = generic.handle(target, gtype, settings, clients, breaker)
+            log.emit("outcome", logging.WARNING if outcome.action == FAILED
+                     else logging.INFO, **outcome.to_dict())
+            if verdicts:
+                verdicts(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
 def _uncovered(event: events.CloudTrailEvent, reason: str,
                verdicts: Callable[[Outcome], None] | None) -> Outcome:
     """The outcome of an uncovered create: no type, the event id as its id (what the
@@ -132,6 +179,29 @@ def _uncovered(event: events.CloudTrailEvent, reason: str,
                       event.account or "", reason, event=event.name,
                       creator=event.user_arn, created=event.event_time)
     log.emit("uncovered", logging.WARNING, **outcome.to_dict())
+    if verdicts:
+        verdicts(outcome)
+    return outcome
+
+
+def _data_flow_call(event: events.CloudTrailEvent, settings: Settings) -> bool:
+    """A replication set-up logged in an allowed region: reported as a data flow or
+    nothing, never killed. Logged outside, it is left to the uncovered path."""
+    return dataflow.covers(event.event_source, event.event_name) and \
+        settings.allows(event.aws_region)
+
+
+def _data_flow(event: events.CloudTrailEvent, flow: dataflow.Report,
+               verdicts: Callable[[Outcome], None] | None) -> Outcome:
+    """The outcome of a data flow out of the allowed regions: the EU source as its id,
+    the destination region and the event id in its notes (what the verdict log and
+    the day's message dedupe on)."""
+    outcome = Outcome(DATA_FLOW, "", flow.source, event.aws_region or "",
+                      event.account or "", flow.reason,
+                      notes=dataflow.notes(flow.destination, event.event_id),
+                      event=event.name,
+                      creator=event.user_arn, created=event.event_time)
+    log.emit("data-flow", logging.WARNING, **outcome.to_dict())
     if verdicts:
         verdicts(outcome)
     return outcome

@@ -21,6 +21,7 @@ from chalicelib.aws import Clients
 from chalicelib.config import Settings, known_regions
 from chalicelib.errors import AwsError, NotOffered, aws_errors
 from chalicelib.events import Target
+from chalicelib.generic import scanning
 from chalicelib.reaper import Outcome
 
 GLOBAL = "(account)"  # the region column of a per-account unit
@@ -56,6 +57,7 @@ class Report:
     # Units whose service the region (or the endpoint) does not offer: nothing to
     # find there, so neither a finding nor a failure.
     not_offered: list[Unit] = dataclasses.field(default_factory=list)
+    data_flows: list[dict] = dataclasses.field(default_factory=list)  # chalicelib.dataflow
 
     @property
     def ok(self) -> bool:
@@ -102,6 +104,9 @@ def plan(account: str, regions: Iterable[str], types: Iterable[registry.Resource
     service exists, and each per-account type once."""
     units = []
     for rtype in types:
+        if scanning.owns(rtype):  # a row of the generic table: listed by Cloud Control
+            units += scanning.plan(account, regions, rtype, clients)
+            continue
         if rtype.listing.per_account:
             units.append(Unit(account, GLOBAL, rtype.cfn_type))
             continue
@@ -123,6 +128,8 @@ class _Counter:
 def list_unit(unit: Unit, regions: set[str], clients: Clients, settings: Settings,
               calls: _Counter) -> list[Target]:
     """Every resource of the unit's type in its region (per-account: in ``regions``)."""
+    if scanning.is_generic(unit.type):
+        return scanning.list_unit(unit, clients, calls.add)
     rtype = registry.get(unit.type)
     listing = rtype.listing
     region = _HOME if listing.per_account else unit.region
@@ -183,7 +190,7 @@ def _missed(target: Target, outcome: Outcome, settings: Settings) -> bool:
     if outcome.action not in (reaper.KILLED, reaper.WOULD_KILL):
         return False
     created = outcome.created or target.created
-    if not created or not registry.get(target.type).events:
+    if not created or not scanning.has_events(target.type):
         return False
     try:
         when = datetime.datetime.fromisoformat(created.replace("Z", "+00:00"))
@@ -217,8 +224,7 @@ def scan(settings: Settings, clients: Clients, regions: Iterable[str] | None = N
     account that cannot be reached is a reported failure; the others are scanned.
     """
     report = Report()
-    chosen = [registry.get(t) for t in types if registry.get(t).listing] if types else list(
-        registry.listed_types())
+    chosen = scanning.chosen(types)
     units: list[Unit] = []
     scanned: set[str] = set()
     for account in accounts or [clients.own_account()]:
@@ -278,14 +284,14 @@ def run_units(units: list[Unit], keep: set[str], settings: Settings, clients: Cl
                                                                    calls),
                                  report, "listing", progress):
             targets += found
-        checked = _each(pool, targets, lambda t: reaper.assess(t, settings, clients),
+        checked = _each(pool, targets, lambda t: scanning.assess(t, settings, clients),
                         report, "checking", progress)
         kills = [c for _, c in checked if isinstance(c, reaper.Kill)]
         if breaker and kills:
             breaker.check_plan(_kill_counts(kills, breaker))
         done = [(t, c) for t, c in checked if isinstance(c, Outcome)]
         done += _each(pool, kills,
-                      lambda k: reaper.execute(k, settings, clients, breaker),
+                      lambda k: scanning.execute(k, settings, clients, breaker),
                       report, "deleting", progress)
         outcomes = [_finish(t if isinstance(t, Target) else t.target, o, settings, verdicts)
                     for t, o in done]

@@ -22,7 +22,9 @@ def parse_types(raw: str) -> list[str]:
     if not names:
         raise ConfigError("--types names no type: give CloudFormation type names, "
                           "comma-separated (e.g. AWS::S3::Bucket)")
-    known = sorted(t.cfn_type for t in registry.all_types())
+    from chalicelib.generic import scanning
+
+    known = sorted({t.cfn_type for t in registry.all_types()} | scanning.names())
     by_lower: dict[str, list[str]] = {}
     for cfn_type in known:
         by_lower.setdefault(cfn_type.lower(), []).append(cfn_type)
@@ -32,7 +34,7 @@ def parse_types(raw: str) -> list[str]:
         if len(matches) != 1:
             raise ConfigError(f"--types: unknown type {name!r}{_suggestion(name, known)}")
         chosen.append(matches[0])
-    event_only = [t for t in chosen if not registry.get(t).listing]
+    event_only = [t for t in chosen if not scanning.chosen([t])]  # curated or generic
     listed = [t for t in chosen if t not in event_only]
     if event_only:
         why = (f"{', '.join(event_only)} {'is' if len(event_only) == 1 else 'are'} "

@@ -203,8 +203,13 @@ _CENTRAL_BUS = "arn:${AWS::Partition}:events:${HomeRegion}:${CentralAccountId}:e
 
 
 def member_actions() -> list[str]:
-    """The actions of the member role: the registry's, and what scan and doctor ask."""
-    return sorted({*registry.iam_actions(), *MEMBER_EXTRA_ACTIONS})
+    """The actions of the member role: the registry's, what scan and doctor ask, and
+    the generic layer's (Cloud Control's and its types' handlers', with the safe
+    wildcards of chalicelib.generic.permissions)."""
+    from chalicelib.generic import permissions
+
+    return sorted({*registry.iam_actions(), *MEMBER_EXTRA_ACTIONS,
+                   *permissions.member_actions()})
 
 
 def forwarders(settings: Settings) -> dict:
@@ -326,21 +331,29 @@ def member_role(settings: Settings) -> dict:
     ``monocyte-member-dryrun`` for the dev stage, with no destructive action at all.
     Their permissions are customer-managed policies cut to IAM's size quota
     (chalicelib.iam)."""
-    from chalicelib import iam
+    from chalicelib import member_policy
 
     resources: dict[str, Any] = {}
+    # The read policies are attached to both roles: written once in the template.
+    reads, writes = member_policy.split(member_actions(), settings.allowed_regions)
+    read_names = []
+    for n, document in enumerate(reads, 1):
+        read_names.append(f"MemberReadPolicy{n}")
+        resources[read_names[-1]] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "Description": f"Monocyte member roles, reads ({n} of {len(reads)}): list and "
+                           "describe, no customer data",
+            "PolicyDocument": document}}
     for logical, role_name, pattern, dry_run, what in (
             ("MemberRole", "MemberRoleName", "ReaperRolePattern", False,
              "list, describe and delete outside the allowed regions"),
             ("DryRunRole", "DryRunRoleName", "DryRunReaperRolePattern", True,
              "list and describe only (the dry-run stage)")):
-        documents = iam.member_policies(member_actions(), settings.allowed_regions, dry_run)
-        names = []
-        for n, document in enumerate(documents, 1):
-            name = f"{logical}Policy{n}"
-            names.append(name)
-            resources[name] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
-                "Description": f"Monocyte {logical} ({n} of {len(documents)}): {what}",
+        names = list(read_names)
+        for n, document in enumerate([] if dry_run else writes, 1):
+            names.append(f"{logical}Policy{n}")
+            resources[names[-1]] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "Description": f"Monocyte {logical} ({n} of {len(writes)}): deletes and "
+                               "what they need, denied in the allowed regions",
                 "PolicyDocument": document}}
         if not dry_run:
             # The fire drill (doctor --drill) may make and remove only its own queues.

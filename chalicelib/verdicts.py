@@ -9,7 +9,7 @@ import datetime
 import logging
 from typing import Any
 
-from chalicelib import audit, log, notify, reaper, uncovered
+from chalicelib import audit, dataflow, log, notify, reaper, uncovered
 from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.errors import AwsError, ConfigError
@@ -29,12 +29,16 @@ class Verdicts:
         self._recorded: set[str] = set()
         self._posted: set[tuple[str, str]] = set()
         self.uncovered: list[Outcome] = []
+        self.data_flows: list[Outcome] = []
 
     def __call__(self, outcome: Outcome) -> None:
         if not audit.worth_recording(outcome):
             return
         if outcome.action == reaper.UNCOVERED:
             self._uncovered(outcome)
+            return
+        if outcome.action == reaper.DATA_FLOW:
+            self._data_flow(outcome)
             return
         if self.log:
             try:
@@ -56,8 +60,20 @@ class Verdicts:
             self.slack.send(notify.uncovered_message(
                 outcome, self.settings.account_name(outcome.account)))
 
-    def _first_delivery(self, outcome: Outcome) -> bool:
-        key = outcome.id
+    def _data_flow(self, outcome: Outcome) -> None:
+        """Recorded once per event and destination (a second delivery adds nothing),
+        posted once a day per (account, source resource, destination region)."""
+        key = dataflow.day_key(outcome)
+        event_id = dataflow.event_of(outcome.notes)
+        if not self._first_delivery(outcome, f"{event_id}#{key}" if event_id else ""):
+            return
+        self.data_flows.append(outcome)
+        if self.slack and self._first_today(outcome, f"data-flow#{key}"):
+            self.slack.send(notify.data_flow_message(
+                outcome, self.settings.account_name(outcome.account)))
+
+    def _first_delivery(self, outcome: Outcome, key: str | None = None) -> bool:
+        key = outcome.id if key is None else key
         if key and key in self._recorded:
             return False
         if self.log:
@@ -76,14 +92,15 @@ class Verdicts:
             self._recorded.add(key)
         return True
 
-    def _first_today(self, outcome: Outcome) -> bool:
-        day, key = outcome.at[:10], uncovered.day_key(outcome)
+    def _first_today(self, outcome: Outcome, key: str | None = None) -> bool:
+        day = outcome.at[:10]
+        key = f"uncovered#{uncovered.day_key(outcome)}" if key is None else key
         if (day, key) in self._posted:
             return False
         self._posted.add((day, key))
         if self.log:
             try:
-                return self.log.mark(day, f"uncovered#{key}")
+                return self.log.mark(day, key)
             except AwsError as error:
                 # Without the shared marker this process's memory decides.
                 log.emit("audit-failed", logging.ERROR, reason=str(error),
@@ -110,19 +127,26 @@ class Verdicts:
         read them), else the verdict log's, else this process's."""
         if not report.uncovered:
             report.uncovered = self._recent_uncovered()
+        if not getattr(report, "data_flows", None):
+            report.data_flows = self._recent(reaper.DATA_FLOW, self.data_flows)
         if self.slack:
             self.slack.send(notify.summary_message(report, self.settings.dry_run,
                                                    reap_failures))
 
     def _recent_uncovered(self) -> list[dict]:
+        return self._recent(reaper.UNCOVERED, self.uncovered)
+
+    def _recent(self, action: str, mine: list[Outcome]) -> list[dict]:
+        """The last day's verdicts of one action: the verdict log's, else this
+        process's."""
         if self.log:
             since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=24)
             try:
                 return [r for r in self.log.recent(since)
-                        if r.get("action") == reaper.UNCOVERED]
+                        if r.get("action") == action]
             except AwsError as error:
                 log.emit("audit-failed", logging.ERROR, reason=str(error))
-        return [o.to_dict() for o in self.uncovered]
+        return [o.to_dict() for o in mine]
 
 
 def build(settings: Settings, clients: Clients) -> Verdicts:

@@ -131,3 +131,40 @@ def moto_types(monkeypatch):
     monkeypatch.undo()
     for cache in caches:
         cache.cache_clear()
+
+
+def make_served(type_name: str, region: str, name: str) -> str:
+    """Create one resource of a type the Cloud Control stand-in serves, in moto;
+    return its Cloud Control identifier."""
+    import boto3
+
+    c = lambda service: boto3.client(service, region)  # noqa: E731
+    if type_name == "AWS::Logs::LogGroup":
+        c("logs").create_log_group(logGroupName=name)
+        return name
+    if type_name == "AWS::Athena::WorkGroup":
+        c("athena").create_work_group(Name=name)
+        return name
+    if type_name == "AWS::Glacier::Vault":
+        c("glacier").create_vault(vaultName=name)
+        return name
+    if type_name == "AWS::Backup::BackupVault":
+        c("backup").create_backup_vault(BackupVaultName=name)
+        return name
+    if type_name == "AWS::Timestream::Database":
+        c("timestream-write").create_database(DatabaseName=name)
+        return name
+    if type_name == "AWS::Cognito::UserPool":
+        return c("cognito-idp").create_user_pool(PoolName=name)["UserPool"]["Id"]
+    if type_name == "AWS::Cognito::IdentityPool":
+        return c("cognito-identity").create_identity_pool(
+            IdentityPoolName=name, AllowUnauthenticatedIdentities=False)["IdentityPoolId"]
+    if type_name == "AWS::Glue::Job":
+        c("glue").create_job(Name=name, Role=f"arn:aws:iam::123456789012:role/{name}",
+                             Command={"Name": "glueetl"})
+        return name
+    if type_name == "AWS::Backup::BackupPlan":
+        return c("backup").create_backup_plan(BackupPlan={
+            "BackupPlanName": name,
+            "Rules": [{"RuleName": "nightly", "TargetBackupVaultName": "vault"}]})["BackupPlanId"]
+    raise AssertionError(type_name)

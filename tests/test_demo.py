@@ -24,7 +24,8 @@ def out():
 
 def test_demo_kills_outside_the_eu_and_spares_inside(out):
     assert "KILLED" in out and "SPARED" in out
-    assert "all 24 outside them are gone" in out
+    assert "all 27 outside them are gone" in out  # 24 curated + 3 log groups (generic)
+    assert "AWS::Logs::LogGroup" in out
     assert "0 killed twice" in out
     assert "Non-EU resources left: 0." in out
 

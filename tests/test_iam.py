@@ -9,11 +9,13 @@ import fnmatch
 import functools
 import json
 import os
+import re
 
 import pytest
 
 from chalicelib import iam, templates
 from chalicelib.config import EU_REGIONS, Settings
+from chalicelib.generic import permissions
 
 OUTSIDE = ("us-east-1", "us-west-2", "ap-southeast-2", "eu-west-2", "eu-central-2", "sa-east-1")
 SETTINGS = Settings()
@@ -51,9 +53,14 @@ def documents(dry_run: bool = False) -> list[dict]:
             for ref in role["ManagedPolicyArns"]]
 
 
+@functools.lru_cache(maxsize=None)
+def _pattern(pattern: str):
+    return re.compile(fnmatch.translate(pattern.lower()))
+
+
 def _matches(patterns, value: str) -> bool:
     patterns = [patterns] if isinstance(patterns, str) else patterns
-    return any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns)
+    return any(_pattern(p).match(value.lower()) for p in patterns)
 
 
 def _condition_holds(condition: dict, context: dict) -> bool:
@@ -88,8 +95,14 @@ def evaluate(docs: list[dict], action: str, region: str, resource: str = "*") ->
 
 
 def granted(docs: list[dict]) -> set[str]:
-    return {a for d in docs for s in d["Statement"] if s["Effect"] == "Allow"
-            for a in s["Action"]}
+    """Every action an Allow names, wildcards expanded over AWS's reference
+    (parliament's data), but for the reads of customer data: an unconditional Deny of
+    the same documents takes those back (test_no_role_reads_customer_data)."""
+    named = {a for d in docs for s in d["Statement"] if s["Effect"] == "Allow"
+             for a in s["Action"]}
+    expanded = {e for a in named for e in (permissions.expand(a) if "*" in a else (a,))}
+    assert all(permissions.expand(a) for a in named if "*" in a), "a wildcard matching nothing"
+    return expanded - iam.NEVER_GRANTED
 
 
 PROD = documents()
@@ -178,6 +191,22 @@ def test_the_lambda_policies_only_reach_their_stages_member_role():
         assert len(iam.minified(policy)) <= iam.ROLE_INLINE_MAX_CHARS
         resources = {s["Resource"] for s in policy["Statement"]}
         assert "*" not in resources, "no resource action of its own"
+
+
+def test_the_dry_run_role_holds_the_prod_roles_read_policies_and_nothing_else():
+    """Shared so the template carries the reads once; a write policy is never shared."""
+    template = templates.render("member-role", SETTINGS)
+    refs = {role: [r["Ref"] for r in template["Resources"][role]["Properties"][
+        "ManagedPolicyArns"]] for role in ("MemberRole", "DryRunRole")}
+    assert refs["DryRunRole"] == refs["MemberRole"][:len(refs["DryRunRole"])]
+    assert len(refs["MemberRole"]) > len(refs["DryRunRole"]), "prod holds the deletes too"
+
+
+def test_a_folded_deny_never_hides_a_read_in_the_allowed_regions():
+    """``svc:Verb*`` in a Deny: no granted read (wildcards expanded) falls under it."""
+    reads = {a for a in granted(DRY) if a not in iam.OUTSIDE_ONLY_READS}
+    for action in sorted(reads):
+        assert {evaluate(PROD, action, r) for r in EU_REGIONS} == {"Allow"}, action
 
 
 def test_every_policy_fits_iams_quotas():

@@ -101,9 +101,12 @@ def test_the_fan_out_scan_cleans_every_member_account(aws, members_settings, mot
     assert {u["account"] for u in units} == set(MEMBERS)
     assert {"account": MEMBERS[0], "region": scan.GLOBAL} in units
     assert not any(u["region"] == HOME for u in units)  # allowed regions are not scanned
-    for body in bodies:
-        if json.loads(body)["region"] in ("us-east-1", "ap-southeast-1", scan.GLOBAL):
-            fleet.run_message(body, settings, clients)
+    from chalicelib.generic import standin
+
+    with standin.serving():  # a unit lists the generic types too (moto has no Cloud Control)
+        for body in bodies:
+            if json.loads(body)["region"] in ("us-east-1", "ap-southeast-1", scan.GLOBAL):
+                fleet.run_message(body, settings, clients)
     for account in MEMBERS:
         assert not table_exists(account, "us-east-1", "orders")
         assert not table_exists(account, "ap-southeast-1", "orders")

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from chalicelib import reaper, registry
 from chalicelib.config import Settings, known_regions
+from chalicelib.generic import scanning
 from conftest import EVENTS, load_event
 
 REGIONS = sorted(known_regions())
@@ -16,8 +17,24 @@ SAMPLES = sorted(p.stem for p in EVENTS.glob("*.json"))
 
 
 class FakeClient:
+    """A client of one region. As Cloud Control it finds every resource asked for and
+    records each delete with its region, so generic types are held to the same rule."""
+    deletes: list = []
+
     def __init__(self, region: str):
         self.region = region
+
+    def get_resource(self, TypeName, Identifier):
+        return {"TypeName": TypeName,
+                "ResourceDescription": {"Identifier": Identifier, "Properties": "{}"}}
+
+    def list_resources(self, TypeName, **more):
+        return {"TypeName": TypeName, "ResourceDescriptions": []}
+
+    def delete_resource(self, TypeName, Identifier):
+        FakeClient.deletes.append(self.region)
+        return {"ProgressEvent": {"TypeName": TypeName, "Identifier": Identifier,
+                                  "Operation": "DELETE", "OperationStatus": "SUCCESS"}}
 
 
 class FakeClients:
@@ -42,6 +59,7 @@ def recording_registry(monkeypatch, live_region):
 
     monkeypatch.setattr(registry, "get", lambda name: dataclasses.replace(
         real_get(name), inspect=inspect, delete=delete))
+    monkeypatch.setattr(FakeClient, "deletes", deletes)
     return deletes
 
 
@@ -88,7 +106,9 @@ def test_no_delete_is_ever_made_in_an_allowed_region(monkeypatch, event, allowed
     for outcome in outcomes:
         if outcome.action == reaper.KILLED:
             assert outcome.region not in allowed
-            assert live_region in (None, outcome.region)
+            # A curated live check may place the resource elsewhere; Cloud Control is
+            # asked in the event's region only, and its answer is for that region.
+            assert live_region in (None, outcome.region) or scanning.is_generic(outcome.type)
 
 
 @hsettings(max_examples=300, deadline=None,

@@ -17,7 +17,7 @@ from chalicelib.aws import Clients
 from chalicelib.config import Settings
 from chalicelib.exemptions import parse
 from kinds import KINDS
-from test_uncovered import fresh
+from test_uncovered import fresh, no_generic_table  # noqa: F401 (autouse: the uncovered create stays unclaimed)
 
 TABLE = "monocyte-verdicts-report"
 HOME = "eu-central-1"

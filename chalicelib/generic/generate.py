@@ -42,13 +42,10 @@ def schemas(region: str = REGION) -> dict[str, dict]:
 @functools.lru_cache(maxsize=1)
 def iam_actions() -> dict[str, dict[str, str]]:
     """IAM prefix -> {lowercased action: its spelling} from parliament's data."""
-    import parliament
+    from chalicelib.generic import permissions
 
-    path = os.path.join(os.path.dirname(parliament.__file__), "iam_definition.json")
-    with open(path) as handle:
-        data = json.load(handle)
     found: dict[str, dict[str, str]] = {}
-    for service in data:
+    for service in permissions.iam_definition():
         for privilege in service["privileges"]:
             found.setdefault(service["prefix"], {})[privilege["privilege"].lower()] = (
                 privilege["privilege"])

@@ -4,7 +4,7 @@ service ``svc:List*`` and ``svc:Describe*`` where every action they match in AWS
 reference (parliament's copy) is a List or Read, ``svc:Delete*`` for the deletes
 (all region-guarded writes), exact actions for the rest.
 
-Build-time and test helper: the member role does not use it yet (see the report)."""
+templates.member_actions() adds member_actions() to the member roles (chalicelib.member_policy)."""
 from __future__ import annotations
 
 import fnmatch
@@ -19,15 +19,21 @@ METADATA_LEVELS = frozenset({"List", "Read"})
 
 
 @functools.lru_cache(maxsize=1)
-def access_levels() -> dict[str, dict[str, str]]:
-    """IAM prefix -> {action: access level} from parliament's data."""
+def iam_definition() -> list[dict]:
+    """parliament's copy of AWS's Service Authorization Reference (a dev dependency:
+    only generating and testing read it, never the Lambda)."""
     import parliament
 
     path = os.path.join(os.path.dirname(parliament.__file__), "iam_definition.json")
     with open(path) as handle:
-        data = json.load(handle)
+        return json.load(handle)
+
+
+@functools.lru_cache(maxsize=1)
+def access_levels() -> dict[str, dict[str, str]]:
+    """IAM prefix -> {action: access level} from parliament's data."""
     found: dict[str, dict[str, str]] = {}
-    for service in data:
+    for service in iam_definition():
         for privilege in service["privileges"]:
             found.setdefault(service["prefix"], {})[privilege["privilege"]] = (
                 privilege["access_level"])
@@ -68,7 +74,30 @@ def compressed() -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+# member_actions(), checked in: the templates are rendered without parliament (a dev
+# dependency); `monocyte generate-generic` rewrites it, a test fails when it drifts.
+MEMBER_ACTIONS_PATH = os.path.join(os.path.dirname(__file__), "member_actions.json")
+
+
+@functools.lru_cache(maxsize=1)
 def member_actions() -> tuple[str, ...]:
+    """derived_member_actions() as generated into member_actions.json."""
+    with open(MEMBER_ACTIONS_PATH) as handle:
+        return tuple(json.load(handle))
+
+
+def member_actions_text() -> str:
+    return json.dumps(list(derived_member_actions()), indent=0) + "\n"
+
+
+def write_member_actions() -> int:
+    with open(MEMBER_ACTIONS_PATH, "w") as handle:
+        handle.write(member_actions_text())
+    member_actions.cache_clear()
+    return len(member_actions())
+
+
+def derived_member_actions() -> tuple[str, ...]:
     """What the member role may be given of ``compressed()``: the metadata reads
     iam.is_read accepts, the deletes (region-guarded) and the wildcards, never a global
     service. The handlers also ask for data reads (secretsmanager:GetSecretValue,
@@ -82,6 +111,13 @@ def member_actions() -> tuple[str, ...]:
         prefix, _, name = action.partition(":")
         if prefix in iam.GLOBAL_SERVICES:
             continue
-        if name.endswith("*") or name.startswith("Delete") or iam.is_read(action):
+        # A read by its verb must also be one in AWS's reference: a few Describe/Get
+        # actions are "Permissions management" or even "Write" there
+        # (lakeformation:GetDataAccess hands out credentials to the data).
+        # The reads whose answer shows data are kept too: the member policies deny
+        # them in the allowed regions (iam.OUTSIDE_ONLY_READS).
+        if name.endswith("*") or name.startswith("Delete") or (
+                (iam.is_read(action) or action in iam.OUTSIDE_ONLY_READS)
+                and access_levels()[prefix].get(name) in METADATA_LEVELS):
             kept.append(action)
     return tuple(kept)
