@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -39,6 +39,17 @@ def median(values: list[float]) -> float:
 # --- moto's server ------------------------------------------------------------------
 
 @contextlib.contextmanager
+def interleave(ours: Callable[[bool], Any], theirs: Callable[[bool], Any], runs: int) -> None:
+    """One untimed round each (bytecode caches written, files in the page cache), then
+    ``runs`` timed rounds, alternating who goes first so drift hits both alike. Each
+    step is called with ``keep``: whether its figures count."""
+    ours(False)
+    theirs(False)
+    for n in range(runs):
+        for step in ((ours, theirs) if n % 2 == 0 else (theirs, ours)):
+            step(True)
+
+
 def moto_server(log_path: pathlib.Path) -> Iterator[str]:
     """moto's server as a separate process on a free port; stopped on the way out,
     whatever happens in between."""

@@ -37,7 +37,7 @@ import uuid
 from typing import Any, Callable
 
 # Shared with the other benchmarks; importing it also puts the project on sys.path.
-from _common import (BENCH, FAKE_ENV, ROOT, child_env, ensure_peer, machine, median,
+from _common import (BENCH, FAKE_ENV, ROOT, child_env, ensure_peer, interleave, machine, median,
                      moto_server, table)
 
 RESULTS = BENCH / "results" / "event_path.json"
@@ -246,15 +246,7 @@ def cold_start(maker: Maker, url: str, runs: int, peer: pathlib.Path | None) -> 
             if keep:
                 theirs.append(result)
 
-        # One untimed round each: bytecode caches written, files in the page cache.
-        one_of_ours(False)
-        one_of_theirs(False)
-        for n in range(runs):
-            # Interleaved, alternating who goes first, so drift hits both alike.
-            order = (one_of_ours, one_of_theirs) if n % 2 == 0 else (one_of_theirs,
-                                                                      one_of_ours)
-            for step in order:
-                step(True)
+        interleave(one_of_ours, one_of_theirs, runs)
 
     def summary(results: list[dict], keys: tuple[str, ...]) -> dict:
         return {key: {"median": median([r[key] for r in results]),

@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 
-from _common import (BENCH, ROOT, child_env, ensure_peer, machine, median, moto_server,
+from _common import (BENCH, ROOT, child_env, ensure_peer, interleave, machine, median, moto_server,
                      table)
 
 RESULTS = BENCH / "results" / "generic.json"
@@ -129,13 +129,7 @@ def cold_start(url: str, cloud_control: str, runs: int, peer: pathlib.Path | Non
                 if keep:
                     theirs.append(result)
 
-        one_of_ours(False)  # untimed: bytecode caches written, files in the page cache
-        one_of_theirs(False)
-        for n in range(runs):
-            order = (one_of_ours, one_of_theirs) if n % 2 == 0 else (one_of_theirs,
-                                                                      one_of_ours)
-            for step in order:
-                step(True)
+        interleave(one_of_ours, one_of_theirs, runs)
 
     def summary(results: list[dict], keys: tuple[str, ...]) -> dict:
         return {key: median([r[key] for r in results]) for key in keys}

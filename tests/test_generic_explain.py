@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from chalicelib import cli, reaper
 from chalicelib.config import Settings
 from conftest import load_event
+from test_explain import no_aws  # noqa: F401 (autouse: explain makes no AWS client)
 
 EU = Settings()
-
-
-@pytest.fixture(autouse=True)
-def no_aws(monkeypatch):
-    """Any attempt to make a client fails the test: explain is offline."""
-    import boto3.session
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("explain made an AWS client")
-
-    monkeypatch.setattr(boto3.session.Session, "client", refuse)
 
 
 def _user_pool(region: str = "us-east-1") -> dict:
