@@ -5,7 +5,9 @@ the table's region and adds a replica in R: the target is (table name, R). No ot
 call makes a replica in another region: CreateTable has no replica parameter (one
 with ``GlobalTableSourceArn`` makes the replica where it is called, a table like any
 other, AWS::DynamoDB::Table's), and the legacy CreateGlobalTable/UpdateGlobalTable
-only join tables that each CreateTable already made.
+only join tables that each CreateTable already made (true, by AWS's API reference;
+the members they join outside the EU are AWS::DynamoDB::LegacyGlobalTable's, in
+dynamodb_global_legacy.py).
 
 The type is named after CloudFormation's AWS::DynamoDB::GlobalTable, whose Replicas
 are what it kills, one region at a time. It claims UpdateTable only; CreateTable
