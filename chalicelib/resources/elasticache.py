@@ -4,11 +4,13 @@ No final snapshot is taken: it would keep the cached data in the forbidden regio
 CloudTrail flattens the created cluster (group) into responseElements, as for RDS.
 ElastiCache lower-cases identifiers, so the response's id comes before the request's.
 A cluster or group still being created (or modified) refuses the delete with an
-invalid-state fault, which defers the kill.
+invalid-state fault, which defers the kill. A member of a global datastore leaves it
+first (elasticache_global.py).
 """
 from __future__ import annotations
 
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_iso
+from chalicelib.resources import elasticache_global
 
 SOURCE = "elasticache.amazonaws.com"
 _GOING = {"deleting", "deleted"}
@@ -30,13 +32,18 @@ def inspect_replication_group(client, group_id: str) -> Live | None:
     found = client.describe_replication_groups(ReplicationGroupId=group_id)["ReplicationGroups"]
     if not found or found[0].get("Status") in _GOING:
         return None
-    return Live(created=utc_iso(found[0].get("ReplicationGroupCreateTime")))
+    # A member of a global datastore: what leaving it takes (elasticache_global.py).
+    facts, also_in = elasticache_global.membership(client, found[0])
+    return Live(created=utc_iso(found[0].get("ReplicationGroupCreateTime")), facts=facts,
+                also_in=also_in)
 
 
 def delete_replication_group(client, group_id: str, live: Live, force: bool) -> list[str]:
-    # Its member clusters go with it; no FinalSnapshotIdentifier.
+    notes = elasticache_global.leave(client, group_id, live.facts)
+    # Its member clusters go with it; no FinalSnapshotIdentifier. Refused while a
+    # disassociation settles (invalid state): deferred, the next run deletes it.
     client.delete_replication_group(ReplicationGroupId=group_id, RetainPrimaryCluster=False)
-    return ["no final snapshot"]
+    return notes + ["no final snapshot"]
 
 
 TYPES = (
@@ -65,8 +72,10 @@ TYPES = (
         delete=delete_replication_group,
         listing=Listing("describe_replication_groups", "ReplicationGroups[]",
                         "ReplicationGroupId", created="ReplicationGroupCreateTime"),
-        actions=("elasticache:DescribeReplicationGroups", "elasticache:DeleteReplicationGroup"),
+        actions=("elasticache:DescribeReplicationGroups", "elasticache:DeleteReplicationGroup",
+                 *elasticache_global.ACTIONS),
         not_found=("ReplicationGroupNotFoundFault",),
-        not_ready=("InvalidReplicationGroupState", "InvalidReplicationGroupStateFault"),
+        not_ready=("InvalidReplicationGroupState", "InvalidReplicationGroupStateFault",
+                   *elasticache_global.NOT_READY),
     ),
 )
