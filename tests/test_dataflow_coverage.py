@@ -18,14 +18,15 @@ def test_the_rds_and_dynamodb_copies_and_restores_are_handled():
                 ("rds", "RestoreDBInstanceToPointInTime"), ("rds", "RestoreDBClusterFromS3"),
                 ("rds", "RestoreDBClusterFromSnapshot"), ("rds", "RestoreDBClusterToPointInTime"),
                 ("dynamodb", "RestoreTableFromBackup"), ("dynamodb", "RestoreTableToPointInTime"),
-                ("dynamodb", "ImportTable"), ("ec2", "CopySnapshot"), ("kms", "ReplicateKey")]:
+                ("dynamodb", "ImportTable"), ("ec2", "CopySnapshot"), ("kms", "ReplicateKey"),
+                ("backup", "StartCopyJob")]:
         assert found[key].status == dataflow.HANDLED, key
 
 
 def test_a_replication_set_up_no_type_claims_is_reported_from_any_region():
     found = _by_name()
     for key in [("ecr", "PutReplicationConfiguration"), ("s3", "PutBucketReplication"),
-                ("redshift", "EnableSnapshotCopy"), ("backup", "StartCopyJob"),
+                ("redshift", "EnableSnapshotCopy"),
                 ("rds", "StartDBInstanceAutomatedBackupsReplication")]:
         assert found[key].status == dataflow.REPORTED, key
         assert (found[key].event_source, key[1]) in pattern.CROSS_REGION_CALLS
