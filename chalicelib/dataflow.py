@@ -65,8 +65,10 @@ FLOWS: dict[tuple[str, str], Flow] = {
         "EFS file system", "sourceFileSystemId || SourceFileSystemId",
         "destinations || Destinations", "region || Region"),
     # A backup plan's rules copy every backup they make to the vaults of their copy
-    # actions, from then on: the copies are killed where they land (AWS::Backup::
-    # BackupVault), the plan in the EU is reported. Its region is the vault ARN's.
+    # actions, from then on. Those copies are the service's own jobs (no StartCopyJob
+    # call is logged): the nightly scan finds the vault outside the EU and kills it
+    # with its copies (AWS::Backup::BackupVault); the plan in the EU is reported. The
+    # destination's region is its vault ARN's.
     ("backup.amazonaws.com", "CreateBackupPlan"): Flow(
         "backup plan", "backupPlan.backupPlanName || backupPlanName",
         "backupPlan.rules[].copyActions[]", "", arn="destinationBackupVaultArn",

@@ -3,7 +3,8 @@ backup plan whose rules copy to a vault outside the EU, a multi-Region keyspace 
 a region outside the EU. Each is one
 `data-flow` verdict and one Slack message, explained as `report` with the EU source
 NOT a target; nothing is deleted, no AWS call is made. The copies a plan makes are
-killed where they land by AWS::Backup::BackupVault (tests/test_stubbed_backup.py)."""
+the service's own jobs, logged as no API call: the nightly scan kills the vault outside
+the EU that holds them (AWS::Backup::BackupVault, tests/test_stubbed_backup.py)."""
 from __future__ import annotations
 
 import copy

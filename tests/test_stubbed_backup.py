@@ -231,3 +231,18 @@ def test_the_scan_leaves_logically_air_gapped_vaults_to_their_own_type():
     keep = registry.get("AWS::Backup::BackupVault").listing.keep
     assert keep(None, _vault()) and not keep(
         None, _vault(VaultType="LOGICALLY_AIR_GAPPED_BACKUP_VAULT"))
+
+
+def test_the_nightly_scan_kills_a_vault_outside_the_eu_and_never_lists_the_eu(aws):
+    # A backup plan's copies are the service's own jobs, logged as no API call: the
+    # scan is what finds the vault they land in.
+    from chalicelib import scan
+
+    boto3.client("backup", "eu-central-1").create_backup_vault(BackupVaultName="eu-primary")
+    boto3.client("backup", "ap-southeast-2").create_backup_vault(BackupVaultName="dr-apac")
+    report = scan.scan(KILL, Clients(KILL), regions=["ap-southeast-2", "eu-central-1"],
+                       types=["AWS::Backup::BackupVault"])
+    assert [(o.action, o.id, o.region) for o in report.outcomes] == [
+        (reaper.KILLED, "dr-apac", "ap-southeast-2")]
+    assert not vault_exists("ap-southeast-2", "dr-apac")
+    assert vault_exists("eu-central-1", "eu-primary")
