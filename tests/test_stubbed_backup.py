@@ -136,6 +136,18 @@ def test_the_vault_is_emptied_first_and_the_kill_deferred_until_it_is():
     assert "1 recovery points being deleted" in outcome.reason
 
 
+def test_a_recovery_point_left_expired_by_an_earlier_deletion_is_said():
+    backup = boto3.client("backup", "us-east-1")
+    with Stubber(backup) as stub:
+        _describe(stub, points=1)
+        stub.add_response("list_recovery_points_by_backup_vault",
+                          {"RecoveryPoints": [_point(1, "EXPIRED")]}, {"BackupVaultName": VAULT})
+        stub.add_response("delete_recovery_point", {})
+        [outcome] = reaper.reap(copy_job(), KILL, OneClient(backup))
+    assert outcome.action == reaper.DEFERRED
+    assert "1 of them EXPIRED" in outcome.reason
+
+
 def test_a_later_try_from_the_retry_queue_deletes_the_emptied_vault():
     backup = boto3.client("backup", "us-east-1")
     target = Target("AWS::Backup::BackupVault", VAULT, "us-east-1", ACCOUNT,

@@ -86,11 +86,12 @@ def inspect_vault(client, name: str) -> Live | None:
                        "immutable": immutable, "lock_date": utc_iso(lock_date)})
 
 
-def _empty(client, name: str) -> int:
-    """Start deleting every recovery point of the vault not already going."""
+def _empty(client, name: str) -> tuple[int, int]:
+    """Start deleting every recovery point of the vault not already going: how many,
+    and how many of them an earlier deletion left EXPIRED."""
     pages = client.get_paginator("list_recovery_points_by_backup_vault").paginate(
         BackupVaultName=name)
-    started = 0
+    started = expired = 0
     for point in (p for page in pages for p in page.get("RecoveryPoints", [])):
         if point.get("Status") == "DELETING":
             continue
@@ -99,7 +100,11 @@ def _empty(client, name: str) -> int:
         client.delete_recovery_point(BackupVaultName=name,
                                      RecoveryPointArn=point["RecoveryPointArn"])
         started += 1
-    return started
+        # AWS answers 200 but leaves a point EXPIRED when its deletion lacks a
+        # permission (Backup's service-linked role): said, so a human can see why
+        # the kill keeps waiting.
+        expired += point.get("Status") == "EXPIRED"
+    return started, expired
 
 
 def delete_vault(client, name: str, live: Live, force: bool) -> list[str]:
@@ -115,8 +120,10 @@ def delete_vault(client, name: str, live: Live, force: bool) -> list[str]:
         client.delete_backup_vault_lock_configuration(BackupVaultName=name)
         notes.append("Vault Lock removed")
     if live.facts.get("points"):
-        started = _empty(client, name)
-        done = "; ".join(notes + [f"{started} recovery points being deleted"])
+        started, expired = _empty(client, name)
+        done = "; ".join(notes + [f"{started} recovery points being deleted"] + (
+            [f"{expired} of them EXPIRED by an earlier deletion AWS did not complete "
+             "(a missing permission of AWS Backup's service-linked role)"] if expired else []))
         # Recovery points go asynchronously: the vault on a later try.
         raise NotReady(f"backup vault {name} is being emptied ({done}); the vault "
                        "itself goes on a later try")
