@@ -35,7 +35,18 @@ class Flow:
     region: str       # JMESPath, in one destination, to its region ("" : never named)
     account: str = ""  # JMESPath, in one destination, to its account
     bucket: str = ""  # JMESPath, in one destination, to an S3 bucket ARN
+    # JMESPath, in one destination, to an ARN naming its region and account (a backup
+    # vault's): read where ``region`` and ``account`` say nothing.
+    arn: str = ""
+    verb: str = "replicates to"  # what the source does, in the report's words
+    # JMESPath to a CQL statement in the request (Keyspaces logs calls made through
+    # CQL that way): every quoted region name in it is a destination.
+    regions_in: str = ""
+    note: str = ""  # what the report adds about this kind of flow
 
+
+_KEYSPACE = ("AWS offers no way to remove one region from a keyspace (its replicas are "
+             "one unit): a human must decide")
 
 FLOWS: dict[tuple[str, str], Flow] = {
     # XML body: one <Rule> becomes an object, several a list; both are read.
@@ -53,9 +64,35 @@ FLOWS: dict[tuple[str, str], Flow] = {
     ("elasticfilesystem.amazonaws.com", "CreateReplicationConfiguration"): Flow(
         "EFS file system", "sourceFileSystemId || SourceFileSystemId",
         "destinations || Destinations", "region || Region"),
+    # A backup plan's rules copy every backup they make to the vaults of their copy
+    # actions, from then on. Those copies are the service's own jobs (no StartCopyJob
+    # call is logged): the nightly scan finds the vault outside the EU and kills it
+    # with its copies (AWS::Backup::BackupVault); the plan in the EU is reported. The
+    # destination's region is its vault ARN's.
+    ("backup.amazonaws.com", "CreateBackupPlan"): Flow(
+        "backup plan", "backupPlan.backupPlanName || backupPlanName",
+        "backupPlan.rules[].copyActions[]", "", arn="destinationBackupVaultArn",
+        verb="copies its backups to"),
+    ("backup.amazonaws.com", "UpdateBackupPlan"): Flow(
+        "backup plan", "backupPlan.backupPlanName || backupPlanId",
+        "backupPlan.rules[].copyActions[]", "", arn="destinationBackupVaultArn",
+        verb="copies its backups to"),
+    # A multi-Region keyspace keeps a replica in every region of its list. AWS offers
+    # no way to remove a region from a keyspace (UpdateKeyspace only adds; the
+    # replicas are one unit, dropped together): reported, never killed.
+    ("cassandra.amazonaws.com", "CreateKeyspace"): Flow(
+        "Keyspaces keyspace", "keyspaceName",
+        "replicationSpecification.regionList[].{region: @}", "region",
+        verb="is replicated to", regions_in="rawQuery", note=_KEYSPACE),
+    ("cassandra.amazonaws.com", "UpdateKeyspace"): Flow(
+        "Keyspaces keyspace", "keyspaceName",
+        "replicationSpecification.regionList[].{region: @}", "region",
+        verb="is replicated to", regions_in="rawQuery", note=_KEYSPACE),
 }
 
 _BUCKET_ARN = re.compile(r"arn:aws[\w-]*:s3:::([^/]+)$")
+_ARN = re.compile(r"arn:aws[\w-]*:[\w-]+:([a-z]{2}(?:-[a-z]+)+-\d)?:(\d{12})?:")
+_QUOTED_REGION = re.compile(r"'([a-z]{2}(?:-[a-z]+)+-\d)'")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,9 +124,18 @@ def destinations(flow: Flow, params: dict) -> list[Destination]:
             arn = _text(jmespath.search(flow.bucket, item))
             match = _BUCKET_ARN.match(arn)
             bucket = match.group(1) if match else arn
+        if flow.arn:
+            match = _ARN.match(_text(jmespath.search(flow.arn, item)))
+            region = region or (match.group(1) or "" if match else "")
+            account = account or (match.group(2) or "" if match else "")
         dest = Destination(region, account, bucket)
         if dest not in out:
             out.append(dest)
+    if flow.regions_in:
+        text = _text(jmespath.search(flow.regions_in, params))
+        for region in _QUOTED_REGION.findall(text):
+            if region in known_regions() and Destination(region) not in out:
+                out.append(Destination(region))
     return out
 
 
@@ -138,10 +184,12 @@ def _report(flow: Flow, source: str, dest: Destination, event: Any) -> Report:
     else:
         to = dest.region or "a region the record does not name"
     reason = (f"data flow out of the EU: {flow.what} {source} in {event.aws_region} "
-              f"replicates to {to}")
+              f"{flow.verb} {to}")
     if dest.account and dest.account != event.account:
         reason += (f"; the destination account {dest.account} is not the caller's "
                    f"({event.account}): outside the organization as far as the record shows")
+    if flow.note:
+        reason += f"; {flow.note}"
     reason += (f". The source {source} is in {event.aws_region}, an allowed region, and "
                "is NOT a target: neither it nor its rule is deleted, only reported")
     return Report(source, flow.what, where, reason)

@@ -3,8 +3,9 @@ Monocyte handles, measured against botocore's models (`monocyte coverage --data`
 
 An operation is *handled* when a registered type claims its CloudTrail event (the copy
 is killed where it lands); *reported* when no type claims it but the event pattern
-forwards it and the reaper reports it as uncovered (a create-style call outside the
-allowed regions, or one of the cross-region calls from anywhere); *exempt* when
+forwards it and the reaper reports it: as a data flow out of the EU (a replication
+set-up on an EU resource, chalicelib.dataflow), or as uncovered (a create-style call
+outside the allowed regions, or one of the cross-region calls from anywhere); *exempt* when
 uncovered.py names a reason not to report it; *unseen* otherwise: nothing looks at it.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import functools
 import re
 
-from chalicelib import pattern, registry
+from chalicelib import dataflow, pattern, registry
 
 # Names that copy or move data: a copy, restore, import or replica is new data where
 # it lands; a replication or copy set-up sends data on from then on.
@@ -58,6 +59,10 @@ def _status(source: str, operation: str) -> tuple[str, str]:
     why = uncovered.exemption(source, operation)
     if why:
         return EXEMPT, why
+    if dataflow.covers(source, operation) and (source, operation) in pattern.CROSS_REGION_CALLS:
+        # chalicelib.dataflow: a set-up on an EU resource sending data elsewhere (and
+        # forwarded from the EU, where it is logged).
+        return REPORTED, "data flow out of the EU, reported (the EU source is kept)"
     if (source, operation) in pattern.CROSS_REGION_CALLS:
         return REPORTED, "cross-region call, reported from any region"
     if pattern.is_create_style(operation):
@@ -78,7 +83,9 @@ def measure() -> tuple[DataOperation, ...]:
         # CloudTrail's eventSource, as the sandbox writes it.
         source = f"{meta.get('signingName') or meta.get('endpointPrefix', service)}.amazonaws.com"
         for operation in sorted(model["operations"]):
-            if _moves_data(model, operation):
+            # A data-flow row names a call the names miss (a backup plan's copy
+            # actions, a keyspace's region list sit deep in the request).
+            if _moves_data(model, operation) or dataflow.covers(source, operation):
                 found.append(DataOperation(service, operation, source,
                                            *_status(source, operation)))
     return tuple(found)

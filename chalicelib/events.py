@@ -170,24 +170,30 @@ def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
         pairs = _placed(create, event)
         if not pairs:
             problems.append(f"{rtype.cfn_type}: no identifier at {create.ids}")
-        for resource_id, region in pairs:
+        for resource_id, region, *elsewhere in pairs:
             if region not in known_regions():
                 problems.append(f"{rtype.cfn_type}: cannot place {resource_id!r} "
                                 f"(region {region!r} is not a known region)")
                 continue
-            found.append(Target(rtype.cfn_type, resource_id, region, account,
+            # A place may name another account (a backup copied into another
+            # account's vault): the target lives there, not in the caller's.
+            owner = elsewhere[0] if elsewhere and _ACCOUNT.fullmatch(str(elsewhere[0])) \
+                else account
+            found.append(Target(rtype.cfn_type, resource_id, region, owner,
                                 event.name, event.user_arn, event.event_time))
     return found, problems
 
 
-def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple[str, Any]]:
-    """Every (id, region) the event created, in order, without repeats."""
+def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple]:
+    """Every (id, region) the event created (or (id, region, account) where a place
+    names another account), in order, without repeats."""
     if create.place:
         try:
             placed = list(create.place(event.raw) or [])
         except (TypeError, KeyError, AttributeError, ValueError):
             placed = []  # a hostile or truncated record: reported as unplaced
-        pairs = [(i, r) for i, r in placed if _ids(i) == [i]]
+        pairs = [tuple(p) for p in placed
+                 if isinstance(p, (tuple, list)) and len(p) in (2, 3) and _ids(p[0]) == [p[0]]]
     else:
         region = create.region(event.raw) if create.region else event.aws_region
         pairs = [(i, region) for i in _ids(create.compiled.search(event.raw))]

@@ -80,6 +80,12 @@ CROSS_REGION_CALLS = (
     ("redshift-serverless.amazonaws.com", "CreateSnapshotCopyConfiguration"),
     # Called in the destination region, but not create-style by name.
     ("rds.amazonaws.com", "StartDBInstanceAutomatedBackupsReplication"),
+    # Logged in the primary's region; the other regions are in the request.
+    ("cassandra.amazonaws.com", "CreateKeyspace"),  # replicationSpecification.regionList
+    ("cassandra.amazonaws.com", "UpdateKeyspace"),  # regions added to the keyspace
+    # Keyspaces has an UpdateTable too (DynamoDB's name is listed): forwarded, and
+    # exempt in chalicelib.uncovered (it adds no region).
+    ("cassandra.amazonaws.com", "UpdateTable"),
 )
 
 

@@ -81,14 +81,16 @@ class CreateEvent:
     ``region`` optionally places the resource from the event when it does not live
     in ``detail.awsRegion``; it returns None when it cannot tell.
     ``place`` replaces both for calls that create in several regions at once (replica
-    regions): it returns every (id, region) pair the event created.
+    regions): it returns every (id, region) pair the event created, or (id, region,
+    account) for one made in another account than the caller's (a copy into another
+    account's backup vault).
     """
 
     source: str
     name: str
     ids: str
     region: Callable[[dict], str | None] | None = None
-    place: Callable[[dict], list[tuple[str, str]]] | None = None
+    place: Callable[[dict], list[tuple[str, ...]]] | None = None
 
     @functools.cached_property
     def compiled(self) -> jmespath.parser.ParsedResult:

@@ -54,6 +54,10 @@ NOT_RESOURCES = {
     ("sns.amazonaws.com", "PublishBatch"): "messages to an existing topic",
     ("sso-oidc.amazonaws.com", "CreateToken"): "a sign-in token, not a resource",
     ("sso-oidc.amazonaws.com", "CreateTokenWithIAM"): "a sign-in token, not a resource",
+    # Forwarded only because DynamoDB's UpdateTable is a cross-region call: a Keyspaces
+    # table's regions are its keyspace's, reported by CreateKeyspace/UpdateKeyspace.
+    ("cassandra.amazonaws.com", "UpdateTable"): "settings of a table; its regions are "
+                                               "its keyspace's (reported there)",
 }
 # Presigned URLs (SageMaker, Athena, ...) open an existing resource; they hold nothing.
 _PRESIGNED = re.compile(r"CreatePresigned")

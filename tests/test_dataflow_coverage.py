@@ -19,16 +19,34 @@ def test_the_rds_and_dynamodb_copies_and_restores_are_handled():
                 ("rds", "RestoreDBClusterFromSnapshot"), ("rds", "RestoreDBClusterToPointInTime"),
                 ("dynamodb", "RestoreTableFromBackup"), ("dynamodb", "RestoreTableToPointInTime"),
                 ("dynamodb", "ImportTable"), ("ec2", "CopySnapshot"), ("kms", "ReplicateKey"),
-                ("rds", "StartDBInstanceAutomatedBackupsReplication")]:
+                ("rds", "StartDBInstanceAutomatedBackupsReplication"), ("backup", "StartCopyJob")]:
         assert found[key].status == dataflow.HANDLED, key
 
 
 def test_a_replication_set_up_no_type_claims_is_reported_from_any_region():
     found = _by_name()
-    for key in [("ecr", "PutReplicationConfiguration"), ("s3", "PutBucketReplication"),
-                ("redshift", "EnableSnapshotCopy"), ("backup", "StartCopyJob")]:
+    for key in [("redshift-serverless", "CreateSnapshotCopyConfiguration")]:
         assert found[key].status == dataflow.REPORTED, key
         assert (found[key].event_source, key[1]) in pattern.CROSS_REGION_CALLS
+        assert found[key].why == "cross-region call, reported from any region"
+
+
+def test_the_calls_of_the_data_flow_table_are_reported_as_data_flows_out_of_the_eu():
+    from chalicelib import dataflow as flows
+
+    found = _by_name()
+    for key in [("ecr", "PutReplicationConfiguration"), ("s3", "PutBucketReplication"),
+                ("redshift", "EnableSnapshotCopy"), ("backup", "CreateBackupPlan"),
+                ("backup", "UpdateBackupPlan"), ("keyspaces", "CreateKeyspace"),
+                ("keyspaces", "UpdateKeyspace")]:
+        assert found[key].status == dataflow.REPORTED, key
+        assert flows.covers(found[key].event_source, key[1]), key
+        assert found[key].why.startswith("data flow out of the EU"), key
+    # Every row is forwarded from the EU, where such a call is logged...
+    assert set(flows.FLOWS) <= set(pattern.CROSS_REGION_CALLS)
+    # ...and measured, whatever its name looks like.
+    measured = {(o.event_source, o.operation) for o in dataflow.measure()}
+    assert set(flows.FLOWS) <= measured
 
 
 def test_operations_that_only_read_or_remove_a_replica_are_not_counted():

@@ -167,13 +167,18 @@ def test_failed_read_only_and_unplaceable_creates_are_not_reported():
 @pytest.mark.parametrize("vault_region, decision", [
     ("us-east-1", "report"), ("eu-central-1", "ignore")])
 def test_a_cross_region_call_is_reported_when_it_names_a_region_outside(vault_region,
-                                                                       decision):
-    event = call("backup.amazonaws.com", "StartCopyJob", "eu-west-1", requestParameters={
+                                                                       decision, monkeypatch):
+    # A cross-region call no type claims (StartCopyJob is AWS::Backup::BackupVault's
+    # now): one made up, so that no later type can claim it.
+    from chalicelib import pattern
+
+    unclaimed = ("example-backup.amazonaws.com", "StartDataCopy")
+    monkeypatch.setattr(pattern, "CROSS_REGION_CALLS", pattern.CROSS_REGION_CALLS + (unclaimed,))
+    event = call(*unclaimed, "eu-west-1", requestParameters={
         "recoveryPointArn": "arn:aws:ec2:eu-west-1::snapshot/snap-0a1b2c3d4e5f67890",
-        "sourceBackupVaultName": "Default",
-        "destinationBackupVaultArn":
-            f"arn:aws:backup:{vault_region}:123456789012:backup-vault:Default",
-        "iamRoleArn": "arn:aws:iam::123456789012:role/backup"})
+        "sourceVaultName": "Default",
+        "destinationVaultArn":
+            f"arn:aws:backup:{vault_region}:123456789012:backup-vault:Default"})
     result = reaper.explain(event, EU)
     assert result["decision"] == decision
     if decision == "report":
