@@ -129,6 +129,10 @@ TYPES = (
             # The copy, made in awsRegion; requestParameters name the source.
             CreateEvent(SOURCE, "CopyImage", "detail.responseElements.imageId"),
             CreateEvent(SOURCE, "RegisterImage", "detail.responseElements.imageId"),
+            # An AMI restored from an S3 object (CreateStoreImageTask's): pending while
+            # restoring, and a pending AMI is deregistered like any; the bucket is
+            # never a target.
+            CreateEvent(SOURCE, "CreateRestoreImageTask", "detail.responseElements.imageId"),
         ),
         inspect=inspect_image,
         delete=delete_image,
