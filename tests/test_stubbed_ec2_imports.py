@@ -305,3 +305,37 @@ def test_an_fpga_image_already_deleted_is_gone():
                               f"Image ID '{afi}' not found.", 400)
         [outcome] = reaper.reap(load_event("ec2.CopyFpgaImage"), KILL, OneClient(ec2))
     assert outcome.action == reaper.GONE
+
+
+def test_an_import_that_completes_before_its_cancel_loses_what_it_made():
+    ec2 = boto3.client("ec2", US)
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_import_image_tasks", _image_task("active"),
+                          {"ImportTaskIds": [IMAGE_TASK]})
+        # Between the live check and the cancel the task completed: EC2 refuses.
+        stub.add_client_error("cancel_import_task", "InvalidParameterValue",
+                              f"The import task {IMAGE_TASK} is not active", 400)
+        stub.add_response("describe_import_image_tasks", _image_task("completed", image=AMI),
+                          {"ImportTaskIds": [IMAGE_TASK]})
+        stub.add_response("describe_images", _image(),
+                          {"ImageIds": [AMI], "IncludeDisabled": True})
+        stub.add_response("deregister_image", {"Return": True}, {"ImageId": AMI})
+        stub.add_response("delete_snapshot", {}, {"SnapshotId": SNAPSHOT})
+        [outcome] = reaper.reap(load_event("ec2.ImportImage"), KILL, OneClient(ec2))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.KILLED
+    assert outcome.notes[0] == f"deregistered the imported AMI {AMI}"
+
+
+def test_an_import_that_ends_before_its_cancel_is_gone():
+    ec2 = boto3.client("ec2", US)
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_import_snapshot_tasks", _snapshot_task("active"),
+                          {"ImportTaskIds": [SNAPSHOT_TASK]})
+        stub.add_client_error("cancel_import_task", "InvalidParameterValue",
+                              f"The import task {SNAPSHOT_TASK} is not active", 400)
+        stub.add_response("describe_import_snapshot_tasks", _snapshot_task("deleted"),
+                          {"ImportTaskIds": [SNAPSHOT_TASK]})
+        [outcome] = reaper.reap(load_event("ec2.ImportSnapshot"), KILL, OneClient(ec2))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.GONE

@@ -24,6 +24,7 @@ the last seven days, so the listing stays one small call per region.
 """
 from __future__ import annotations
 
+from chalicelib.errors import AwsError, NotFound, aws_errors
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict
 from chalicelib.resources import ec2_images
 
@@ -75,14 +76,33 @@ def inspect_snapshot_task(client, task_id: str) -> Live | None:
 def delete_task(client, task_id: str, live: Live, force: bool) -> list[str]:
     made = live.facts.get("made")
     if not made:
-        client.cancel_import_task(ImportTaskId=task_id,
-                                  CancelReason="Monocyte: import outside the allowed regions")
-        return ["import task cancelled before it made anything"]
+        return _cancel(client, task_id, live, force)
     if live.facts["kind"] == "image":
         notes = ec2_images.delete_image(client, made, live, force)
         return [f"deregistered the imported AMI {made}"] + notes
     ec2_images.delete_snapshot(client, made, live, force)
     return [f"deleted the imported EBS snapshot {made}"]
+
+
+def _cancel(client, task_id: str, live: Live, force: bool) -> list[str]:
+    try:
+        with aws_errors(not_found=TASK_NOT_FOUND):
+            client.cancel_import_task(ImportTaskId=task_id,
+                                      CancelReason="Monocyte: import outside the allowed regions")
+    except NotFound:
+        raise
+    except AwsError:
+        # EC2 refuses to cancel a task that is no longer active: it may have
+        # completed since the live check. Then its result is what is killed.
+        inspect = inspect_image_task if live.facts["kind"] == "image" else inspect_snapshot_task
+        with aws_errors(not_found=TASK_NOT_FOUND):
+            now = inspect(client, task_id)
+        if now is None:
+            raise NotFound(f"import task {task_id} ended before it could be cancelled") from None
+        if now.facts.get("made"):
+            return delete_task(client, task_id, now, force)
+        raise
+    return ["import task cancelled before it made anything"]
 
 
 def _active(client, item: dict) -> bool:
