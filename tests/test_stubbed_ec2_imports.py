@@ -339,3 +339,12 @@ def test_an_import_that_ends_before_its_cancel_is_gone():
         [outcome] = reaper.reap(load_event("ec2.ImportSnapshot"), KILL, OneClient(ec2))
         stub.assert_no_pending_responses()
     assert outcome.action == reaper.GONE
+
+
+@pytest.mark.parametrize("lands, decision", [(US, "kill"), (EU, "spare")])
+def test_an_fpga_copy_of_a_non_eu_source_is_judged_by_where_it_lands(lands, decision):
+    event = _in("ec2.CopyFpgaImage", lands)
+    event["detail"]["requestParameters"]["sourceRegion"] = "us-west-2"
+    verdict = reaper.explain(event, Settings())
+    assert [(t["id"], t["region"], t["decision"]) for t in verdict["targets"]] == [
+        ("afi-0f9e8d7c6b5a43210", lands, decision)]
