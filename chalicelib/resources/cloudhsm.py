@@ -80,7 +80,12 @@ TYPES = (
         cfn_type="AWS::CloudHSM::Backup",
         service="cloudhsmv2",
         events=(CreateEvent(SOURCE, "CopyBackupToRegion", "detail.requestParameters.backupId",
-                            place=copy_placed),),
+                            place=copy_placed),
+                # A backup pending deletion (a kill's DeleteBackup) brought back, where
+                # it lives: killed again.
+                CreateEvent(SOURCE, "RestoreBackup",
+                            "detail.requestParameters.backupId"
+                            " || detail.responseElements.backup.backupId")),
         inspect=inspect_backup,
         delete=delete_backup,
         listing=Listing("describe_backups", "Backups[]", "BackupId",
