@@ -78,6 +78,8 @@ CROSS_REGION_CALLS = (
     ("elasticfilesystem.amazonaws.com", "CreateReplicationConfiguration"),  # destinations
     ("redshift.amazonaws.com", "EnableSnapshotCopy"),  # destinationRegion
     ("redshift-serverless.amazonaws.com", "CreateSnapshotCopyConfiguration"),
+    # Logged in the source backup's region; its copy lands in destinationRegion.
+    ("cloudhsm.amazonaws.com", "CopyBackupToRegion"),
     # Called in the destination region, but not create-style by name.
     ("rds.amazonaws.com", "StartDBInstanceAutomatedBackupsReplication"),
     # Logged in the primary's region; the other regions are in the request.

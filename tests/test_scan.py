@@ -180,7 +180,8 @@ def test_the_scan_follows_every_page_token(cfn_type):
     pages = 3 if client.can_paginate(rtype.listing.operation) else 1
     with Stubber(client) as stub:
         for n in range(pages):
-            page = PAGES[cfn_type](f"res-{n}")
+            # Twelve characters: FSx's backup ids have no fewer.
+            page = PAGES[cfn_type](f"res-{n:08d}")
             if n < pages - 1:
                 token = scan._paginators(rtype.service)["pagination"][operation]["output_token"]
                 page[token[0] if isinstance(token, list) else token] = f"token-{n}"
@@ -189,7 +190,7 @@ def test_the_scan_follows_every_page_token(cfn_type):
         found = scan.list_unit(unit, {"us-west-2"}, OneClient(client), Settings(),
                                scan._Counter())
         stub.assert_no_pending_responses()
-    assert [t.id for t in found] == [f"res-{n}" for n in range(pages)]
+    assert [t.id for t in found] == [f"res-{n:08d}" for n in range(pages)]
 
 
 def test_a_resource_older_than_the_grace_period_is_flagged_as_missed(moto):

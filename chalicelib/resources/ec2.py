@@ -65,7 +65,10 @@ TYPES = (
     ResourceType(
         cfn_type="AWS::EC2::Volume",
         service="ec2",
-        events=(CreateEvent(SOURCE, "CreateVolume", "detail.responseElements.volumeId"),),
+        events=(CreateEvent(SOURCE, "CreateVolume", "detail.responseElements.volumeId"),
+                # Back from the Recycle Bin, where a kill's delete left it: killed again.
+                CreateEvent(SOURCE, "RestoreVolumeFromRecycleBin",
+                            "detail.requestParameters.volumeId")),
         inspect=inspect_volume,
         delete=delete_volume,
         # A volume that goes with its instance (DeleteOnTermination) is the instance's.

@@ -13,7 +13,7 @@ deletes the snapshots its block device mappings name. A snapshot that backs a
 registered AMI refuses deletion (InvalidSnapshot.InUse): deferred, it goes with its
 AMI's kill. Only what the account owns is listed, never public or shared images.
 What no kill can undo: a Recycle Bin retention rule keeps deleted snapshots and
-deregistered AMIs for its retention period.
+deregistered AMIs for its retention period; one restored from the bin is killed again.
 """
 from __future__ import annotations
 
@@ -110,6 +110,10 @@ TYPES = (
             # One snapshot per volume of an instance (multi-volume, crash-consistent).
             CreateEvent(SOURCE, "CreateSnapshots",
                         "detail.responseElements.snapshotSet.items[].snapshotId"),
+            # Back from the Recycle Bin (see RestoreImageFromRecycleBin).
+            CreateEvent(SOURCE, "RestoreSnapshotFromRecycleBin",
+                        "detail.responseElements.snapshotId"
+                        " || detail.requestParameters.snapshotId"),
         ),
         inspect=inspect_snapshot,
         delete=delete_snapshot,
@@ -129,6 +133,13 @@ TYPES = (
             # The copy, made in awsRegion; requestParameters name the source.
             CreateEvent(SOURCE, "CopyImage", "detail.responseElements.imageId"),
             CreateEvent(SOURCE, "RegisterImage", "detail.responseElements.imageId"),
+            # An AMI restored from an S3 object (CreateStoreImageTask's): pending while
+            # restoring, and a pending AMI is deregistered like any; the bucket is
+            # never a target.
+            CreateEvent(SOURCE, "CreateRestoreImageTask", "detail.responseElements.imageId"),
+            # Back from the Recycle Bin, where a kill's deregistration left it for the
+            # bin's retention: the same AMI again, killed again.
+            CreateEvent(SOURCE, "RestoreImageFromRecycleBin", "detail.requestParameters.imageId"),
         ),
         inspect=inspect_image,
         delete=delete_image,
