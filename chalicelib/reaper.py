@@ -93,6 +93,10 @@ def explain(raw: Any, settings: Settings) -> dict:
         decision, reason = policy.judge(target, settings)
         judged.append({"type": target.type, "id": target.id, "region": target.region,
                        "account": target.account, "decision": decision, "reason": reason})
+    flows = _flows_left(event, settings, found)
+    if not judged and flows:
+        return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
+                "targets": [], "data_flows": [dataclasses.asdict(f) for f in flows]}
     if not judged:
         return {"decision": "ignore", "reason": "; ".join(problems), "targets": []}
     kills = [t for t in judged if t["decision"] == policy.KILL]
@@ -102,8 +106,12 @@ def explain(raw: Any, settings: Settings) -> dict:
         reason = "every target is spared"
     if problems:
         reason += "; also: " + "; ".join(problems)
-    return {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
-            "targets": judged}
+    result = {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
+              "targets": judged}
+    if flows:
+        result["reason"] += "; also: " + "; ".join(f.reason for f in flows)
+        result["data_flows"] = [dataclasses.asdict(f) for f in flows]
+    return result
 
 
 def reap(raw: Any, settings: Settings, clients: Clients,
@@ -135,7 +143,8 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         # The resource may exist but we cannot name or place it: the scan will.
         log.emit("unplaced", logging.WARNING, reason=problem, event=event.name,
                  event_id=event.event_id)
-    outcomes = []
+    outcomes = [_data_flow(event, flow, verdicts)
+                for flow in _flows_left(event, settings, found)]
     for target in found:
         outcome = handle(target, settings, clients, breaker=breaker)
         if verdicts:
@@ -189,6 +198,19 @@ def _data_flow_call(event: events.CloudTrailEvent, settings: Settings) -> bool:
     nothing, never killed. Logged outside, it is left to the uncovered path."""
     return dataflow.covers(event.event_source, event.event_name) and \
         settings.allows(event.aws_region)
+
+
+def _flows_left(event: events.CloudTrailEvent, settings: Settings,
+                found: list[Target]) -> list[dataflow.Report]:
+    """The data flows of a replication set-up that a type also claims (EFS: its
+    destination) whose destination region none of the event's targets lands in (one
+    in another account, one the record does not place): still reported. A destination
+    that is a target is killed where it lands, which ends the flow: its kill is the
+    verdict, not a report saying nothing was deleted."""
+    if not _data_flow_call(event, settings):
+        return []
+    landed = {t.region for t in found}
+    return [f for f in dataflow.reports(event, settings) if f.destination not in landed]
 
 
 def _data_flow(event: events.CloudTrailEvent, flow: dataflow.Report,

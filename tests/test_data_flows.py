@@ -45,8 +45,19 @@ def only_first_destination(event: dict) -> dict:
     return event
 
 
+def in_another_account(event: dict) -> dict:
+    """The EFS sample's destination made in another account: the event's account
+    cannot kill it there (tests/test_replication_kills.py kills a same-account one),
+    so the replication stays a data flow only."""
+    for dest in event["detail"]["responseElements"]["destinations"]:
+        dest["ownerId"] = "999988887777"
+    return event
+
+
 def sample(name: str, event_id: str = "evt-1") -> dict:
     event = fresh(name, event_id)
+    if name.startswith("elasticfilesystem."):
+        return in_another_account(event)
     return only_first_destination(event) if name.startswith("ecr.") else event
 
 
@@ -154,6 +165,7 @@ def all_eu(name: str) -> dict:
         params["destinationRegion"] = "eu-west-1"
     else:
         params["destinations"] = [{"region": "eu-central-1"}]
+        event["detail"]["responseElements"]["destinations"][0]["region"] = "eu-central-1"
     return event
 
 

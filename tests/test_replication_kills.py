@@ -1,0 +1,202 @@
+"""What a replication set-up on an EU resource creates outside the EU is killed where
+it lands (issue 13); the EU source and its own rule are never targets, and nothing is
+called in an allowed region.
+
+EFS: moto has no replication, so botocore's Stubber plays EFS with the real response
+shapes for the replication part, and moto deletes a destination file system. S3 and
+ECR: the destination bucket and the replicated repository are killed in moto by the
+nightly scan (and the repository by its own create event), the EU source untouched.
+"""
+from __future__ import annotations
+
+import copy
+import datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib import reaper
+from chalicelib.aws import Clients
+from chalicelib.config import EU_REGIONS, Settings
+from conftest import load_event
+
+ACCOUNT = "123456789012"
+EU = Settings(allowed_regions=frozenset(EU_REGIONS))
+KILL = Settings(allowed_regions=frozenset(EU_REGIONS), dry_run=False)
+SOURCE, SOURCE_REGION = "fs-0a1b2c3d4e5f60718", "eu-west-3"
+DEST, DEST_REGION = "fs-0f1e2d3c4b5a69788", "ap-southeast-2"
+WHEN = datetime.datetime(2026, 11, 29, 11, 3, 44, tzinfo=datetime.timezone.utc)
+
+
+def efs_event(**destination) -> dict:
+    """The recorded CreateReplicationConfiguration (EU source, destination in Sydney),
+    its response's destination changed by ``destination``."""
+    event = copy.deepcopy(load_event("elasticfilesystem.CreateReplicationConfiguration"))
+    event["detail"]["responseElements"]["destinations"][0].update(destination)
+    if "region" in destination:  # the request names it too
+        event["detail"]["requestParameters"]["destinations"][0]["region"] = \
+            destination["region"]
+    return event
+
+
+class Recording:
+    """Hands out one stubbed client and remembers every (service, region) asked for."""
+
+    def __init__(self, client):
+        self._client, self.asked = client, []
+
+    def client(self, service, region, account=None):
+        self.asked.append((service, region))
+        return self._client
+
+
+def _described(protection: str) -> dict:
+    return {"FileSystems": [{
+        "OwnerId": ACCOUNT, "CreationToken": "console-replica-0c3f", "FileSystemId": DEST,
+        "FileSystemArn": f"arn:aws:elasticfilesystem:{DEST_REGION}:{ACCOUNT}:file-system/{DEST}",
+        "CreationTime": WHEN, "LifeCycleState": "available", "NumberOfMountTargets": 0,
+        "SizeInBytes": {"Value": 6144}, "PerformanceMode": "generalPurpose",
+        "Encrypted": True, "ThroughputMode": "bursting", "Tags": [],
+        "FileSystemProtection": {"ReplicationOverwriteProtection": protection}}]}
+
+
+def _replication(status: str) -> dict:
+    return {"Replications": [{
+        "SourceFileSystemId": SOURCE, "SourceFileSystemRegion": SOURCE_REGION,
+        "SourceFileSystemArn": f"arn:aws:elasticfilesystem:{SOURCE_REGION}:{ACCOUNT}:"
+                               f"file-system/{SOURCE}",
+        "OriginalSourceFileSystemArn": f"arn:aws:elasticfilesystem:{SOURCE_REGION}:"
+                                       f"{ACCOUNT}:file-system/{SOURCE}",
+        "CreationTime": WHEN,
+        "Destinations": [{"Status": status, "FileSystemId": DEST, "Region": DEST_REGION,
+                          "OwnerId": ACCOUNT}]}]}
+
+
+def _stubbed():
+    efs = boto3.client("efs", DEST_REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    return efs, Stubber(efs)
+
+
+# --- EFS: the destination file system ---------------------------------------------
+
+def test_explain_names_the_destination_and_never_the_eu_source():
+    result = reaper.explain(efs_event(), EU)
+    assert result["decision"] == "kill"
+    assert [(t["id"], t["region"], t["decision"]) for t in result["targets"]] == [
+        (DEST, DEST_REGION, "kill")]
+    assert SOURCE not in {t["id"] for t in result["targets"]}
+    # The kill ends the flow: no report saying nothing was deleted beside it.
+    assert "data_flows" not in result
+
+
+def test_the_replication_is_deleted_from_the_destination_region_then_the_kill_waits():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_response("describe_file_systems", _described("REPLICATING"),
+                          {"FileSystemId": DEST})
+        stub.add_response("describe_replication_configurations", _replication("ENABLED"),
+                          {"FileSystemId": DEST})
+        stub.add_response("delete_replication_configuration", {},
+                          {"SourceFileSystemId": SOURCE})
+        clients = Recording(efs)
+        [outcome] = reaper.reap(efs_event(), KILL, clients)
+        stub.assert_no_pending_responses()
+    assert (outcome.action, outcome.id, outcome.region) == (reaper.DEFERRED, DEST, DEST_REGION)
+    assert f"replication of {SOURCE} ({SOURCE_REGION}) deleted from {DEST_REGION}" \
+        in outcome.reason
+    # Every call went to the destination's region: none to the EU source's.
+    assert clients.asked and {region for _, region in clients.asked} == {DEST_REGION}
+
+
+def test_while_the_replication_is_going_nothing_more_is_called():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_response("describe_file_systems", _described("REPLICATING"),
+                          {"FileSystemId": DEST})
+        stub.add_response("describe_replication_configurations", _replication("DELETING"),
+                          {"FileSystemId": DEST})
+        [outcome] = reaper.reap(efs_event(), KILL, Recording(efs))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.DEFERRED and "still being deleted" in outcome.reason
+
+
+def test_a_later_run_deletes_the_destination_once_it_has_left_the_replication():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_response("describe_file_systems", _described("REPLICATING"),
+                          {"FileSystemId": DEST})
+        stub.add_client_error("describe_replication_configurations", "ReplicationNotFound",
+                              f"No replication configuration found for {DEST}", 404,
+                              expected_params={"FileSystemId": DEST})
+        stub.add_response("describe_mount_targets", {"MountTargets": []}, {"FileSystemId": DEST})
+        stub.add_response("delete_file_system", {}, {"FileSystemId": DEST})
+        [outcome] = reaper.reap(efs_event(), KILL, Recording(efs))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.KILLED
+
+
+def test_a_file_system_that_does_not_replicate_is_deleted_without_asking():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_response("describe_file_systems", _described("ENABLED"),
+                          {"FileSystemId": DEST})
+        stub.add_response("describe_mount_targets", {"MountTargets": []}, {"FileSystemId": DEST})
+        stub.add_response("delete_file_system", {}, {"FileSystemId": DEST})
+        [outcome] = reaper.reap(efs_event(), KILL, Recording(efs))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.KILLED
+
+
+def test_in_dry_run_the_destination_would_be_killed_and_nothing_is_deleted():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_response("describe_file_systems", _described("REPLICATING"),
+                          {"FileSystemId": DEST})
+        [outcome] = reaper.reap(efs_event(), EU, Recording(efs))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.WOULD_KILL
+
+
+def test_a_destination_in_the_eu_is_spared_without_any_call():
+    result = reaper.explain(efs_event(region="eu-central-1"), EU)
+    assert result["decision"] == "spare"
+    assert [(t["id"], t["decision"]) for t in result["targets"]] == [(DEST, "spare")]
+    [outcome] = reaper.reap(efs_event(region="eu-central-1"), KILL, clients=None)
+    assert outcome.action == reaper.SPARED
+
+
+@pytest.mark.parametrize("other", [{"ownerId": "999988887777"},
+                                   {"roleArn": "arn:aws:iam::999988887777:role/efs-repl"}])
+def test_a_destination_in_another_account_stays_a_reported_data_flow(other):
+    """This event's account cannot act in the other one: the flow is reported, as
+    before, and that account's own scan finds the file system."""
+    result = reaper.explain(efs_event(**other), EU)
+    assert result["decision"] == "report" and result["targets"] == []
+    assert [f["destination"] for f in result["data_flows"]] == [DEST_REGION]
+    [outcome] = reaper.reap(efs_event(**other), KILL, clients=None)
+    assert outcome.action == reaper.DATA_FLOW and outcome.id == SOURCE
+
+
+def test_a_replication_between_two_regions_outside_the_eu_kills_only_the_copy():
+    """Logged outside the EU: the copy is judged by where it lands, the source (not
+    a target) by its own create."""
+    event = efs_event(region="us-west-2")
+    event["detail"]["awsRegion"] = event["region"] = "us-east-1"
+    result = reaper.explain(event, EU)
+    assert [(t["id"], t["region"]) for t in result["targets"]] == [(DEST, "us-west-2")]
+
+
+def test_moto_deletes_the_destination_and_the_eu_source_survives(aws):
+    source = boto3.client("efs", SOURCE_REGION).create_file_system(
+        CreationToken="eu-share")["FileSystemId"]
+    dest = boto3.client("efs", DEST_REGION).create_file_system(
+        CreationToken="replica")["FileSystemId"]
+    event = efs_event(fileSystemId=dest)
+    event["detail"]["requestParameters"]["sourceFileSystemId"] = source
+    event["detail"]["responseElements"]["sourceFileSystemId"] = source
+    [outcome] = reaper.reap(event, KILL, Clients(KILL))
+    assert (outcome.action, outcome.id) == (reaper.KILLED, dest)
+    assert boto3.client("efs", DEST_REGION).describe_file_systems()["FileSystems"] == []
+    [kept] = boto3.client("efs", SOURCE_REGION).describe_file_systems()["FileSystems"]
+    assert kept["FileSystemId"] == source
