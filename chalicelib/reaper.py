@@ -124,8 +124,14 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         event = events.CloudTrailEvent(raw)
         ignored = events.triage(event)
         if ignored and _data_flow_call(event, settings):
-            return [_data_flow(event, flow, verdicts)
-                    for flow in dataflow.reports(event, settings)]
+            flows = dataflow.reports(event, settings)
+            outcomes = [_data_flow(event, flow, verdicts) for flow in flows]
+            if flows:  # an S3 rule's destination bucket, located (replica_buckets)
+                from chalicelib import replica_buckets
+
+                outcomes += replica_buckets.kill(event, settings, clients, handle,
+                                                 verdicts, breaker)
+            return outcomes
         if ignored:
             report = uncovered.reason(event, settings)
             if report:

@@ -200,3 +200,102 @@ def test_moto_deletes_the_destination_and_the_eu_source_survives(aws):
     assert boto3.client("efs", DEST_REGION).describe_file_systems()["FileSystems"] == []
     [kept] = boto3.client("efs", SOURCE_REGION).describe_file_systems()["FileSystems"]
     assert kept["FileSystemId"] == source
+
+
+# --- S3: the destination bucket of a replication rule -----------------------------
+
+EU_BUCKET, COPY = "eu-customer-data", "us-customer-data-copy"
+
+
+def s3_event(**destination) -> dict:
+    """The recorded PutBucketReplication: eu-customer-data (eu-west-1) to the bucket
+    us-customer-data-copy, its rule's Destination changed by ``destination``."""
+    event = copy.deepcopy(load_event("s3.PutBucketReplication"))
+    event["detail"]["requestParameters"]["ReplicationConfiguration"]["Rule"][
+        "Destination"].update(destination)
+    return event
+
+
+def _versioned(name: str, region: str) -> None:
+    s3 = boto3.client("s3", region)
+    where = {} if region == "us-east-1" else {
+        "CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **where)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def _replicating(copy_region: str = "us-east-1") -> dict:
+    """The EU bucket replicating to the copy, as the sample's call left them."""
+    _versioned(EU_BUCKET, "eu-west-1")
+    _versioned(COPY, copy_region)
+    boto3.client("s3", copy_region).put_object(Bucket=COPY, Key="customers.csv", Body=b"x")
+    rule = s3_event()["detail"]["requestParameters"]["ReplicationConfiguration"]
+    config = {"Role": rule["Role"], "Rules": [{
+        "ID": "to-virginia", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": ""},
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "Destination": {"Bucket": f"arn:aws:s3:::{COPY}"}}]}
+    eu = boto3.client("s3", "eu-west-1")
+    eu.put_bucket_replication(Bucket=EU_BUCKET, ReplicationConfiguration=config)
+    return eu.get_bucket_replication(Bucket=EU_BUCKET)["ReplicationConfiguration"]
+
+
+def _buckets() -> set[str]:
+    return {b["Name"] for b in boto3.client("s3", "us-east-1").list_buckets()["Buckets"]}
+
+
+def test_the_destination_bucket_outside_the_eu_is_killed_the_eu_bucket_and_rule_kept(aws):
+    before = _replicating()
+    outcomes = reaper.reap(s3_event(), KILL, Clients(KILL))
+    assert [(o.action, o.id, o.region) for o in outcomes] == [
+        (reaper.DATA_FLOW, EU_BUCKET, "eu-west-1"), (reaper.KILLED, COPY, "us-east-1")]
+    assert _buckets() == {EU_BUCKET}
+    after = boto3.client("s3", "eu-west-1").get_bucket_replication(
+        Bucket=EU_BUCKET)["ReplicationConfiguration"]
+    assert after == before  # the rule on the EU bucket is untouched
+
+
+def test_in_dry_run_the_destination_bucket_would_be_killed(aws):
+    _replicating()
+    outcomes = reaper.reap(s3_event(), EU, Clients(EU))
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW, reaper.WOULD_KILL]
+    assert _buckets() == {EU_BUCKET, COPY}
+
+
+def test_a_destination_bucket_in_the_eu_is_left_alone(aws):
+    _replicating("eu-central-1")
+    outcomes = reaper.reap(s3_event(), KILL, Clients(KILL))
+    # The record cannot say where the bucket is, so the flow is still reported.
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
+    assert _buckets() == {EU_BUCKET, COPY}
+
+
+def test_a_destination_that_does_not_exist_is_only_reported(aws):
+    _versioned(EU_BUCKET, "eu-west-1")
+    outcomes = reaper.reap(s3_event(), KILL, Clients(KILL))
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
+
+
+def test_a_destination_in_another_account_is_reported_and_never_asked():
+    outcomes = reaper.reap(s3_event(Account="999988887777"), KILL, clients=None)
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
+    assert "outside the organization as far as the record shows" in outcomes[0].reason
+
+
+def test_a_bucket_of_another_owner_is_never_taken_for_ours():
+    """S3 answers 403 to GetBucketLocation when ExpectedBucketOwner is not the
+    bucket's owner: not located, so not a target."""
+    s3 = boto3.client("s3", "eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_bucket_location", "AccessDenied", "Access Denied", 403,
+                              expected_params={"Bucket": COPY,
+                                               "ExpectedBucketOwner": ACCOUNT})
+        clients = Recording(s3)
+        outcomes = reaper.reap(s3_event(), KILL, clients)
+        stub.assert_no_pending_responses()
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
+    assert clients.asked == [("s3", "eu-west-1")]  # one read, nothing else
+
+
+def test_explain_stays_offline_and_names_no_bucket_as_a_target():
+    result = reaper.explain(s3_event(), EU)
+    assert result["decision"] == "report" and result["targets"] == []
