@@ -11,10 +11,12 @@ is never taken for ours. A bucket outside the allowed regions becomes an
 run). The EU source bucket and its replication configuration are never touched: no
 call is made on them, and every write lands in the destination's region.
 
-Only the caller's account is looked in. A destination named in another account is
-reported (the flow's reason says so) and left to that account's own CreateBucket
-event and nightly scan, which see it like any bucket there. ``monocyte explain``
-stays offline: it reports the flow and cannot say where the bucket is.
+The bucket is looked for in the caller's account, or in the account the rule names
+when that is one Monocyte watches (chalicelib.fleet.accounts: the fixed list or the
+organization's), through that account's member role. A destination in any other
+account is only reported (the flow's reason says it is outside the organization as
+far as the record shows). ``monocyte explain`` stays offline: it reports the flow
+and cannot say where the bucket is.
 
 S3 refuses a replication rule whose destination does not exist, so the bucket was
 made before the rule, by a CreateBucket the event path judged already: this catches
@@ -56,17 +58,33 @@ def targets(event: Any, settings: Any, clients: Any) -> list[Target]:
     params = event.detail.get("requestParameters")
     if not flow or not flow.bucket or not isinstance(params, dict):
         return []
-    account = event.account or ""
     found = []
     for dest in dataflow.destinations(flow, params):
+        account = dest.account or event.account or ""
         if not dest.bucket or dest.bucket.startswith("arn:") or \
-                dest.account not in ("", account):
-            continue  # not a bucket name, or another account's: reported only
+                not _watched(account, event.account, settings, clients):
+            continue  # not a bucket name, or an account we do not watch: reported only
         region = _locate(clients, event.aws_region, dest.bucket, account)
         if region and not settings.allows(region):
             # Like a scanned resource: the replication's caller did not create it.
             found.append(Target(BUCKET, dest.bucket, region, account, event.name))
     return found
+
+
+def _watched(account: str, caller: str | None, settings: Any, clients: Any) -> bool:
+    """Whether Monocyte acts in ``account``: the caller's, or one of the fleet's."""
+    if account == caller:
+        return True
+    if not (settings.accounts or settings.organization_role):
+        return False  # one account alone: the caller's
+    from chalicelib import fleet
+
+    try:
+        return account in fleet.accounts(settings, clients)
+    except AwsError as error:
+        log.emit("unplaced", logging.WARNING, reason=f"{BUCKET}: accounts not known: "
+                 f"{error}", account=account)
+        return False
 
 
 def kill(event: Any, settings: Any, clients: Any,

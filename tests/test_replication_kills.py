@@ -275,7 +275,7 @@ def test_a_destination_that_does_not_exist_is_only_reported(aws):
     assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
 
 
-def test_a_destination_in_another_account_is_reported_and_never_asked():
+def test_a_destination_in_an_account_not_watched_is_reported_and_never_asked():
     outcomes = reaper.reap(s3_event(Account="999988887777"), KILL, clients=None)
     assert [o.action for o in outcomes] == [reaper.DATA_FLOW]
     assert "outside the organization as far as the record shows" in outcomes[0].reason
@@ -299,3 +299,24 @@ def test_a_bucket_of_another_owner_is_never_taken_for_ours():
 def test_explain_stays_offline_and_names_no_bucket_as_a_target():
     result = reaper.explain(s3_event(), EU)
     assert result["decision"] == "report" and result["targets"] == []
+
+
+def test_a_destination_in_another_watched_account_is_killed_there(aws):
+    """The rule names the destination's account, one of the fleet's: the bucket is
+    looked for and killed there, through that account's member role."""
+    other = "999988887777"
+    _versioned(EU_BUCKET, "eu-west-1")
+    creds = boto3.client("sts", "eu-central-1").assume_role(
+        RoleArn=f"arn:aws:iam::{other}:role/team", RoleSessionName="team")["Credentials"]
+    theirs = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"],
+                                   aws_secret_access_key=creds["SecretAccessKey"],
+                                   aws_session_token=creds["SessionToken"]).client(
+        "s3", "us-east-1")
+    theirs.create_bucket(Bucket=COPY)
+    fleet_wide = Settings(allowed_regions=frozenset(EU_REGIONS), dry_run=False,
+                          accounts=(ACCOUNT, other), member_role="monocyte-member")
+    outcomes = reaper.reap(s3_event(Account=other), fleet_wide, Clients(fleet_wide))
+    assert [(o.action, o.id, o.account) for o in outcomes] == [
+        (reaper.DATA_FLOW, EU_BUCKET, ACCOUNT), (reaper.KILLED, COPY, other)]
+    assert theirs.list_buckets()["Buckets"] == []
+    assert _buckets() == {EU_BUCKET}
