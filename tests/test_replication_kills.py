@@ -320,3 +320,53 @@ def test_a_destination_in_another_watched_account_is_killed_there(aws):
         (reaper.DATA_FLOW, EU_BUCKET, ACCOUNT), (reaper.KILLED, COPY, other)]
     assert theirs.list_buckets()["Buckets"] == []
     assert _buckets() == {EU_BUCKET}
+
+
+# --- ECR: repositories the replication makes in the destination region ------------
+
+REPO = "team/eu-billing"
+
+
+def _repository(region: str) -> None:
+    ecr = boto3.client("ecr", region)
+    ecr.create_repository(repositoryName=REPO)
+    manifest = ('{"schemaVersion": 2, "mediaType": '
+                '"application/vnd.docker.distribution.manifest.v2+json"}')
+    ecr.put_image(repositoryName=REPO, imageManifest=manifest, imageTag="v1")
+
+
+def _repositories(region: str) -> list[str]:
+    ecr = boto3.client("ecr", region)
+    return [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]]
+
+
+def test_explain_names_the_replicated_repository_where_it_lands():
+    """ECR makes the destination's repository with CreateRepository in that region
+    (its replication is granted ecr:CreateRepository there, ECR User Guide, registry
+    permissions for replication); the sample is built from the API's shape."""
+    result = reaper.explain(load_event("ecr.CreateRepository.replication"), EU)
+    assert [(t["id"], t["region"], t["decision"]) for t in result["targets"]] == [
+        (REPO, "us-east-1", "kill")]
+
+
+def test_the_replicated_repository_is_killed_by_its_event_the_eu_source_survives(aws):
+    _repository("eu-west-1")
+    _repository("us-east-1")  # what the replication made, images and all
+    [outcome] = reaper.reap(load_event("ecr.CreateRepository.replication"), KILL,
+                            Clients(KILL))
+    assert (outcome.action, outcome.id, outcome.region) == (reaper.KILLED, REPO, "us-east-1")
+    assert _repositories("us-east-1") == []
+    assert _repositories("eu-west-1") == [REPO]
+
+
+def test_without_an_event_the_nightly_scan_kills_it_and_spares_the_eu_source(aws):
+    from chalicelib import scan
+
+    _repository("eu-west-1")
+    _repository("us-east-1")
+    report = scan.scan(KILL, Clients(KILL), regions=["us-east-1", "eu-west-1"],
+                       types=["AWS::ECR::Repository"])
+    assert [(o.action, o.id, o.region) for o in report.outcomes
+            if o.action == reaper.KILLED] == [(reaper.KILLED, REPO, "us-east-1")]
+    assert _repositories("us-east-1") == []
+    assert _repositories("eu-west-1") == [REPO]
