@@ -370,3 +370,92 @@ def test_without_an_event_the_nightly_scan_kills_it_and_spares_the_eu_source(aws
             if o.action == reaper.KILLED] == [(reaper.KILLED, REPO, "us-east-1")]
     assert _repositories("us-east-1") == []
     assert _repositories("eu-west-1") == [REPO]
+
+
+# --- Redshift: snapshots copied out of the EU by EnableSnapshotCopy ---------------
+
+SNAPSHOT = "eu-analytics-before-migration"
+
+
+def _cluster_with_snapshot(region: str, cluster: str, snapshot: str) -> None:
+    redshift = boto3.client("redshift", region)
+    redshift.create_cluster(ClusterIdentifier=cluster, NodeType="ra3.large",
+                            ClusterType="single-node", MasterUsername="admin",
+                            MasterUserPassword="Secret-password1")
+    redshift.create_cluster_snapshot(SnapshotIdentifier=snapshot, ClusterIdentifier=cluster)
+
+
+def _snapshots(region: str) -> list[tuple[str, str]]:
+    found = boto3.client("redshift", region).describe_cluster_snapshots()["Snapshots"]
+    return sorted((s["SnapshotIdentifier"], s["SnapshotType"]) for s in found)
+
+
+def test_the_scan_kills_a_copied_manual_snapshot_the_eu_cluster_and_its_own_kept(aws):
+    """moto cannot copy across regions: the copy in us-east-1 is made there, as the
+    copy's manual snapshot would be; moto also adds each cluster's automated one."""
+    from chalicelib import scan
+
+    _cluster_with_snapshot("eu-north-1", "eu-analytics", SNAPSHOT)
+    _cluster_with_snapshot("us-east-1", "eu-analytics", SNAPSHOT)
+    eu_before = _snapshots("eu-north-1")
+    report = scan.scan(KILL, Clients(KILL), regions=["us-east-1", "eu-north-1"],
+                       types=["AWS::Redshift::ClusterSnapshot"])
+    assert [(o.action, o.id, o.region) for o in report.outcomes
+            if o.action != reaper.SPARED] == [(reaper.KILLED, SNAPSHOT, "us-east-1")]
+    # The automated snapshot cannot be deleted by anyone but Redshift: not a finding.
+    assert [t for _, t in _snapshots("us-east-1")] == ["automated"]
+    assert _snapshots("eu-north-1") == eu_before
+    [cluster] = boto3.client("redshift", "eu-north-1").describe_clusters()["Clusters"]
+    assert cluster["ClusterIdentifier"] == "eu-analytics"
+
+
+def _described_snapshot(kind: str, shared: list[str]) -> dict:
+    return {"Snapshots": [{
+        "SnapshotIdentifier": SNAPSHOT, "ClusterIdentifier": "eu-analytics",
+        "SnapshotCreateTime": WHEN, "Status": "available", "Port": 5439,
+        "AvailabilityZone": "us-east-1a", "ClusterCreateTime": WHEN,
+        "MasterUsername": "admin", "ClusterVersion": "1.0", "SnapshotType": kind,
+        "NodeType": "ra3.large", "NumberOfNodes": 1, "DBName": "dev", "Encrypted": True,
+        "AccountsWithRestoreAccess": [{"AccountId": a} for a in shared],
+        "OwnerAccount": ACCOUNT, "SourceRegion": "eu-north-1", "Tags": [],
+        "ManualSnapshotRetentionPeriod": -1}]}
+
+
+def _snapshot_target():
+    from chalicelib.events import Target
+
+    return Target("AWS::Redshift::ClusterSnapshot", SNAPSHOT, "us-east-1", ACCOUNT)
+
+
+def test_a_shared_copy_has_its_restore_access_revoked_then_is_deleted():
+    redshift = boto3.client("redshift", "us-east-1", aws_access_key_id="x",
+                            aws_secret_access_key="x")
+    with Stubber(redshift) as stub:
+        stub.add_response("describe_cluster_snapshots",
+                          _described_snapshot("manual", ["999988887777"]),
+                          {"SnapshotIdentifier": SNAPSHOT})
+        stub.add_response("revoke_snapshot_access", {"Snapshot": _described_snapshot(
+            "manual", [])["Snapshots"][0]}, {"SnapshotIdentifier": SNAPSHOT,
+                                             "AccountWithRestoreAccess": "999988887777",
+                                             "SnapshotClusterIdentifier": "eu-analytics"})
+        stub.add_response("delete_cluster_snapshot", {"Snapshot": _described_snapshot(
+            "manual", [])["Snapshots"][0]}, {"SnapshotIdentifier": SNAPSHOT,
+                                             "SnapshotClusterIdentifier": "eu-analytics"})
+        clients = Recording(redshift)
+        outcome = reaper.handle(_snapshot_target(), KILL, clients)
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.KILLED
+    assert outcome.notes == ["restore access revoked from 1 account"]
+    assert {region for _, region in clients.asked} == {"us-east-1"}
+
+
+def test_a_copied_automated_snapshot_is_spared_and_says_why():
+    redshift = boto3.client("redshift", "us-east-1", aws_access_key_id="x",
+                            aws_secret_access_key="x")
+    with Stubber(redshift) as stub:
+        stub.add_response("describe_cluster_snapshots", _described_snapshot("automated", []),
+                          {"SnapshotIdentifier": SNAPSHOT})
+        outcome = reaper.handle(_snapshot_target(), KILL, Recording(redshift))
+        stub.assert_no_pending_responses()
+    assert outcome.action == reaper.SPARED
+    assert "only Redshift deletes it" in outcome.reason
