@@ -93,7 +93,8 @@ def explain(raw: Any, settings: Settings) -> dict:
         decision, reason = policy.judge(target, settings)
         judged.append({"type": target.type, "id": target.id, "region": target.region,
                        "account": target.account, "decision": decision, "reason": reason})
-    flows = _flows_left(event, settings, found)
+    flows = _flows_left(event, settings, {t["region"] for t in judged
+                                          if t["decision"] == policy.KILL})
     if not judged and flows:
         return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
                 "targets": [], "data_flows": [dataclasses.asdict(f) for f in flows]}
@@ -149,14 +150,15 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         # The resource may exist but we cannot name or place it: the scan will.
         log.emit("unplaced", logging.WARNING, reason=problem, event=event.name,
                  event_id=event.event_id)
-    outcomes = [_data_flow(event, flow, verdicts)
-                for flow in _flows_left(event, settings, found)]
+    outcomes = []
     for target in found:
         outcome = handle(target, settings, clients, breaker=breaker)
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
-    return outcomes
+    ended = {o.region for o in outcomes if o.action in _ENDS_FLOW}
+    return [_data_flow(event, flow, verdicts)
+            for flow in _flows_left(event, settings, ended)] + outcomes
 
 
 def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,
@@ -206,17 +208,20 @@ def _data_flow_call(event: events.CloudTrailEvent, settings: Settings) -> bool:
         settings.allows(event.aws_region)
 
 
+# What ends a data flow (or will, or would in a dry run): the destination's kill.
+_ENDS_FLOW = (KILLED, WOULD_KILL, DEFERRED, GONE, CUT_OFF)
+
+
 def _flows_left(event: events.CloudTrailEvent, settings: Settings,
-                found: list[Target]) -> list[dataflow.Report]:
+                ended: set[str]) -> list[dataflow.Report]:
     """The data flows of a replication set-up that a type also claims (EFS: its
-    destination) whose destination region none of the event's targets lands in (one
-    in another account, one the record does not place): still reported. A destination
-    that is a target is killed where it lands, which ends the flow: its kill is the
-    verdict, not a report saying nothing was deleted."""
+    destination) that no kill of the event's targets ends: a destination in another
+    account or unplaced, one spared (exempt) or whose kill failed, in a region not in
+    ``ended``. Those are still reported. A destination killed where it lands ends the
+    flow: its kill is the verdict, not a report saying nothing was deleted."""
     if not _data_flow_call(event, settings):
         return []
-    landed = {t.region for t in found}
-    return [f for f in dataflow.reports(event, settings) if f.destination not in landed]
+    return [f for f in dataflow.reports(event, settings) if f.destination not in ended]
 
 
 def _data_flow(event: events.CloudTrailEvent, flow: dataflow.Report,

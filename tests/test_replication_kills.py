@@ -158,6 +158,16 @@ def test_in_dry_run_the_destination_would_be_killed_and_nothing_is_deleted():
     assert outcome.action == reaper.WOULD_KILL
 
 
+def test_a_destination_whose_kill_fails_is_still_reported_as_a_data_flow():
+    efs, stub = _stubbed()
+    with stub:
+        stub.add_client_error("describe_file_systems", "BadRequest", "refused", 400,
+                              expected_params={"FileSystemId": DEST})
+        outcomes = reaper.reap(efs_event(), KILL, Recording(efs))
+    assert [o.action for o in outcomes] == [reaper.DATA_FLOW, reaper.FAILED]
+    assert outcomes[0].id == SOURCE and outcomes[1].id == DEST
+
+
 def test_a_destination_in_the_eu_is_spared_without_any_call():
     result = reaper.explain(efs_event(region="eu-central-1"), EU)
     assert result["decision"] == "spare"
