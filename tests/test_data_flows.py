@@ -2,7 +2,8 @@
 each is one `data-flow` verdict and one Slack message a day per (account, source,
 destination region), listed in the nightly summary, explained as `report` with the EU
 source NOT a target, and nothing is ever deleted. All-EU destinations and failed calls
-give nothing."""
+give nothing. (What the replication creates outside is killed where it lands:
+tests/test_replication_kills.py; here the EFS destination is another account's.)"""
 from __future__ import annotations
 
 import copy
