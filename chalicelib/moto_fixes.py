@@ -18,7 +18,24 @@ def apply() -> None:
     _cloudtrail_history_is_empty()
     _cross_region_replicas_can_be_deleted()
     _no_import_tasks_or_fpga_images()
+    _redshift_snapshot_types_are_filtered()
     _APPLIED = True
+
+
+def _redshift_snapshot_types_are_filtered() -> None:
+    # moto's DescribeClusterSnapshots ignores SnapshotType when no cluster or snapshot
+    # is named: SnapshotType=manual also returns the automated snapshots, which AWS
+    # does not (and which nobody can delete; chalicelib/resources/redshift_snapshots.py).
+    from moto.redshift.models import RedshiftBackend
+
+    described = RedshiftBackend.describe_cluster_snapshots
+
+    def describe_cluster_snapshots(self, cluster_identifier=None, snapshot_identifier=None,
+                                   snapshot_type=None):
+        found = described(self, cluster_identifier, snapshot_identifier, snapshot_type)
+        return [s for s in found if snapshot_type in (None, s.snapshot_type)]
+
+    RedshiftBackend.describe_cluster_snapshots = describe_cluster_snapshots
 
 
 def _snapshots_honour_owner_ids() -> None:

@@ -93,6 +93,11 @@ def explain(raw: Any, settings: Settings) -> dict:
         decision, reason = policy.judge(target, settings)
         judged.append({"type": target.type, "id": target.id, "region": target.region,
                        "account": target.account, "decision": decision, "reason": reason})
+    flows = _flows_left(event, settings, {t["region"] for t in judged
+                                          if t["decision"] == policy.KILL})
+    if not judged and flows:
+        return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
+                "targets": [], "data_flows": [dataclasses.asdict(f) for f in flows]}
     if not judged:
         return {"decision": "ignore", "reason": "; ".join(problems), "targets": []}
     kills = [t for t in judged if t["decision"] == policy.KILL]
@@ -102,8 +107,12 @@ def explain(raw: Any, settings: Settings) -> dict:
         reason = "every target is spared"
     if problems:
         reason += "; also: " + "; ".join(problems)
-    return {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
-            "targets": judged}
+    result = {"decision": policy.KILL if kills else policy.SPARE, "reason": reason,
+              "targets": judged}
+    if flows:
+        result["reason"] += "; also: " + "; ".join(f.reason for f in flows)
+        result["data_flows"] = [dataclasses.asdict(f) for f in flows]
+    return result
 
 
 def reap(raw: Any, settings: Settings, clients: Clients,
@@ -116,8 +125,14 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         event = events.CloudTrailEvent(raw)
         ignored = events.triage(event)
         if ignored and _data_flow_call(event, settings):
-            return [_data_flow(event, flow, verdicts)
-                    for flow in dataflow.reports(event, settings)]
+            flows = dataflow.reports(event, settings)
+            outcomes = [_data_flow(event, flow, verdicts) for flow in flows]
+            if flows:  # an S3 rule's destination bucket, located (replica_buckets)
+                from chalicelib import replica_buckets
+
+                outcomes += replica_buckets.kill(event, settings, clients, handle,
+                                                 verdicts, breaker)
+            return outcomes
         if ignored:
             report = uncovered.reason(event, settings)
             if report:
@@ -141,7 +156,9 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
-    return outcomes
+    ended = {o.region for o in outcomes if o.action in _ENDS_FLOW}
+    return [_data_flow(event, flow, verdicts)
+            for flow in _flows_left(event, settings, ended)] + outcomes
 
 
 def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,
@@ -189,6 +206,22 @@ def _data_flow_call(event: events.CloudTrailEvent, settings: Settings) -> bool:
     nothing, never killed. Logged outside, it is left to the uncovered path."""
     return dataflow.covers(event.event_source, event.event_name) and \
         settings.allows(event.aws_region)
+
+
+# What ends a data flow (or will, or would in a dry run): the destination's kill.
+_ENDS_FLOW = (KILLED, WOULD_KILL, DEFERRED, GONE, CUT_OFF)
+
+
+def _flows_left(event: events.CloudTrailEvent, settings: Settings,
+                ended: set[str]) -> list[dataflow.Report]:
+    """The data flows of a replication set-up that a type also claims (EFS: its
+    destination) that no kill of the event's targets ends: a destination in another
+    account or unplaced, one spared (exempt) or whose kill failed, in a region not in
+    ``ended``. Those are still reported. A destination killed where it lands ends the
+    flow: its kill is the verdict, not a report saying nothing was deleted."""
+    if not _data_flow_call(event, settings):
+        return []
+    return [f for f in dataflow.reports(event, settings) if f.destination not in ended]
 
 
 def _data_flow(event: events.CloudTrailEvent, flow: dataflow.Report,

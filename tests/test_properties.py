@@ -20,9 +20,14 @@ class FakeClient:
     """A client of one region. As Cloud Control it finds every resource asked for and
     records each delete with its region, so generic types are held to the same rule."""
     deletes: list = []
+    bucket_region: str | None = None  # where S3 says a bucket is (None: us-east-1)
 
     def __init__(self, region: str):
         self.region = region
+
+    def get_bucket_location(self, Bucket, ExpectedBucketOwner=None):
+        # A replication rule's destination bucket is located (replica_buckets).
+        return {"LocationConstraint": FakeClient.bucket_region}
 
     def get_resource(self, TypeName, Identifier):
         return {"TypeName": TypeName,
@@ -60,6 +65,7 @@ def recording_registry(monkeypatch, live_region):
     monkeypatch.setattr(registry, "get", lambda name: dataclasses.replace(
         real_get(name), inspect=inspect, delete=delete))
     monkeypatch.setattr(FakeClient, "deletes", deletes)
+    monkeypatch.setattr(FakeClient, "bucket_region", live_region)
     return deletes
 
 

@@ -49,9 +49,34 @@ def redshift_cluster_exists(region, name):
     return found[0]["ClusterStatus"] not in ("deleting", "final-snapshot")
 
 
+def create_redshift_snapshot(trail, region, protect=False):
+    """A manual snapshot of a cluster made for it (the cluster is another target)."""
+    redshift = boto3.client("redshift", region)
+    cluster = _name("warehouse")
+    redshift.create_cluster(ClusterIdentifier=cluster, NodeType="ra3.large",
+                            ClusterType="single-node", MasterUsername="admin",
+                            MasterUserPassword="Secret-password1")
+    name = _name("snapshot")
+    trail.call(redshift, "create_cluster_snapshot", SnapshotIdentifier=name,
+               ClusterIdentifier=cluster)
+    detail = trail.events[-1]["detail"]  # flattened, as CreateCluster's
+    detail["responseElements"] = detail["responseElements"]["snapshot"]
+    return name
+
+
+def redshift_snapshot_exists(region, name):
+    try:
+        found = boto3.client("redshift", region).describe_cluster_snapshots(
+            SnapshotIdentifier=name)["Snapshots"]
+    except ClientError:
+        return False
+    return bool(found) and found[0].get("Status") != "deleted"
+
+
 KINDS = {
     "AWS::OpenSearchService::Domain": (create_domain, domain_exists),
     "AWS::Redshift::Cluster": (create_redshift_cluster, redshift_cluster_exists),
+    "AWS::Redshift::ClusterSnapshot": (create_redshift_snapshot, redshift_snapshot_exists),
 }
 
 # One item per page of each list call, in its real response shape (test_scan).
@@ -60,4 +85,7 @@ PAGES = {
         {"DomainName": n, "EngineType": "OpenSearch"}]},
     "AWS::Redshift::Cluster": lambda n: {"Clusters": [
         {"ClusterIdentifier": n, "ClusterStatus": "available", "NodeType": "ra3.large"}]},
+    "AWS::Redshift::ClusterSnapshot": lambda n: {"Snapshots": [
+        {"SnapshotIdentifier": n, "ClusterIdentifier": "warehouse", "Status": "available",
+         "SnapshotType": "manual"}]},
 }
