@@ -88,6 +88,14 @@ FLOWS: dict[tuple[str, str], Flow] = {
         "Keyspaces keyspace", "keyspaceName",
         "replicationSpecification.regionList[].{region: @}", "region",
         verb="is replicated to", regions_in="rawQuery", note=_KEYSPACE),
+    # S3 Tables: a table bucket's (or one table's) replication to other table buckets,
+    # each named by an ARN that carries its region and account.
+    ("s3tables.amazonaws.com", "PutTableBucketReplication"): Flow(
+        "S3 table bucket", "tableBucketARN", "configuration.rules[].destinations[]", "",
+        arn="destinationTableBucketARN"),
+    ("s3tables.amazonaws.com", "PutTableReplication"): Flow(
+        "S3 table", "tableArn", "configuration.rules[].destinations[]", "",
+        arn="destinationTableBucketARN"),
 }
 
 _BUCKET_ARN = re.compile(r"arn:aws[\w-]*:s3:::([^/]+)$")

@@ -88,6 +88,9 @@ CROSS_REGION_CALLS = (
     # Keyspaces has an UpdateTable too (DynamoDB's name is listed): forwarded, and
     # exempt in chalicelib.uncovered (it adds no region).
     ("cassandra.amazonaws.com", "UpdateTable"),
+    # Table buckets and tables replicated to other table buckets (ARNs with regions).
+    ("s3tables.amazonaws.com", "PutTableBucketReplication"),
+    ("s3tables.amazonaws.com", "PutTableReplication"),
 )
 
 

@@ -1,6 +1,7 @@
 """Set-ups in the EU that send copies of data out of it from then on (issue 13): a
 backup plan whose rules copy to a vault outside the EU, a multi-Region keyspace with
-a region outside the EU. Each is one
+a region outside the EU, an S3 table bucket or table replicated to a table bucket
+outside the EU. Each is one
 `data-flow` verdict and one Slack message, explained as `report` with the EU source
 NOT a target; nothing is deleted, no AWS call is made. The copies a plan makes are
 the service's own jobs, logged as no API call: the nightly scan kills the vault outside
@@ -28,6 +29,12 @@ SAMPLES = {
     "cassandra.CreateKeyspace": ("orders", ["us-east-1"]),
     "cassandra.CreateKeyspace.cql": ("orders", ["us-east-1"]),
     "cassandra.UpdateKeyspace": ("orders", ["ap-southeast-2"]),
+    # Two destinations, one in eu-west-1: only the other is a flow out of the EU.
+    "s3tables.PutTableBucketReplication": (
+        f"arn:aws:s3tables:eu-central-1:{ACCOUNT}:bucket/eu-analytics", ["us-east-1"]),
+    "s3tables.PutTableReplication": (
+        f"arn:aws:s3tables:eu-central-1:{ACCOUNT}:bucket/eu-analytics/table/"
+        "0c3d5e7f-1a2b-4c3d-9e8f-7a6b5c4d3e2f", ["ap-southeast-2"]),
 }
 
 
@@ -137,3 +144,10 @@ def test_a_keyspaces_table_update_is_forwarded_but_never_reported():
         "replicaSpecifications": [{"region": "us-east-1"}]})
     assert forwards(event)
     assert reaper.explain(event, EU)["decision"] == "ignore"
+
+
+def test_a_table_replicated_to_another_accounts_bucket_says_so():
+    """The destination ARN names the account: another one is flagged as outside the
+    organization as far as the record shows."""
+    [flow] = reaper.explain(load_event("s3tables.PutTableReplication"), EU)["data_flows"]
+    assert "destination account 210987654321 is not the caller's" in flow["reason"]
