@@ -84,11 +84,19 @@ def measure() -> tuple[DataOperation, ...]:
         source = f"{meta.get('signingName') or meta.get('endpointPrefix', service)}.amazonaws.com"
         for operation in sorted(model["operations"]):
             # A data-flow row names a call the names miss (a backup plan's copy
-            # actions, a keyspace's region list sit deep in the request).
-            if _moves_data(model, operation) or dataflow.covers(source, operation):
+            # actions, a keyspace's region list sit deep in the request); so does a
+            # cross-region call a type claims (a 2017 global table's replication
+            # group, a secret's replica regions): it places data in another region.
+            if (_moves_data(model, operation) or dataflow.covers(source, operation)
+                    or _claimed_cross_region(source, operation)):
                 found.append(DataOperation(service, operation, source,
                                            *_status(source, operation)))
     return tuple(found)
+
+
+def _claimed_cross_region(source: str, operation: str) -> bool:
+    return (source, operation) in pattern.CROSS_REGION_CALLS and bool(
+        registry.claims(source, operation))
 
 
 def totals(operations) -> dict:

@@ -76,3 +76,15 @@ def test_the_report_ends_with_the_totals(capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith("  Data-moving operations: ") or last.startswith("Data-moving")
     assert "% handled, reported or exempt" in last
+
+
+def test_a_cross_region_call_a_type_claims_is_measured_whatever_its_name():
+    """A 2017 global table's CreateGlobalTable names no copy verb, but it places a
+    replica in every region of its group: measured, and handled."""
+    found = _by_name()
+    for key in [("dynamodb", "CreateGlobalTable"), ("dynamodb", "UpdateGlobalTable"),
+                ("dynamodb", "UpdateTable")]:
+        assert found[key].status == dataflow.HANDLED, key
+    # Keyspaces' UpdateTable is forwarded only by the pattern's product: no type
+    # claims it, so it is not counted as moving data.
+    assert ("keyspaces", "UpdateTable") not in found
