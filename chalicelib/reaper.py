@@ -7,7 +7,6 @@ Steps 1-3 make no AWS call and are what ``monocyte explain`` prints.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import logging
 from typing import Any, Callable
 
@@ -18,50 +17,12 @@ from chalicelib.errors import (AccessDenied, AwsError, EventError, NotFound, Not
                                Protected, aws_errors)
 from chalicelib.events import Target
 
-# What happened to one target. The scan and the event path share these words.
-KILLED = "killed"
-WOULD_KILL = "would-kill"
-SPARED = "spared"
-GONE = "gone"          # already deleted, or on its way out: nothing to do
-DEFERRED = "deferred"  # cannot be deleted yet; a later run takes it
-FAILED = "failed"
-UNCOVERED = "uncovered"  # a create outside the allowed regions no type claims: reported
-# A replication rule on a resource in an allowed region sending data outside them:
-# reported (chalicelib.dataflow), the rule and its source never deleted.
-DATA_FLOW = dataflow.DATA_FLOW
-# Could not be deleted for a lasting reason (an Object Lock, a policy denying us):
-# made unreadable and escalated every run until a human acts.
-CUT_OFF = "cut-off"
-
-
-def utc_now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclasses.dataclass
-class Outcome:
-    action: str
-    type: str
-    id: str
-    region: str
-    account: str
-    reason: str
-    notes: list[str] = dataclasses.field(default_factory=list)
-    event: str = ""
-    creator: str | None = None
-    created: str | None = None
-    dry_run: bool = False
-    missed: bool = False  # the scan killed what the event path should have
-    at: str = dataclasses.field(default_factory=lambda: utc_now())  # when decided
-
-    @classmethod
-    def of(cls, target: Target, action: str, reason: str, **more: Any) -> "Outcome":
-        return cls(action, target.type, target.id, target.region, target.account, reason,
-                   event=target.event, creator=target.creator, created=target.created,
-                   **more)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+# The words of an outcome live in chalicelib.outcomes; they are used as reaper.KILLED...
+# everywhere, so they are re-exported here.
+from chalicelib.outcomes import (CUT_OFF, DATA_FLOW, DEFERRED, FAILED, GONE,  # noqa: F401
+                                 KILLED, SPARED, UNCOVERED, WOULD_KILL, Outcome, utc_now)
+from chalicelib.reported import ENDS_FLOW, data_flow_outcome, flows_left, is_data_flow_call, \
+    uncovered_outcome
 
 
 def explain(raw: Any, settings: Settings) -> dict:
@@ -71,7 +32,7 @@ def explain(raw: Any, settings: Settings) -> dict:
     """
     event = events.CloudTrailEvent(raw)
     ignored = events.triage(event)
-    if ignored and _data_flow_call(event, settings):
+    if ignored and is_data_flow_call(event, settings):
         flows = dataflow.reports(event, settings)
         if flows:
             return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
@@ -93,7 +54,7 @@ def explain(raw: Any, settings: Settings) -> dict:
         decision, reason = policy.judge(target, settings)
         judged.append({"type": target.type, "id": target.id, "region": target.region,
                        "account": target.account, "decision": decision, "reason": reason})
-    flows = _flows_left(event, settings, {t["region"] for t in judged
+    flows = flows_left(event, settings, {t["region"] for t in judged
                                           if t["decision"] == policy.KILL})
     if not judged and flows:
         return {"decision": "report", "reason": "; ".join(f.reason for f in flows),
@@ -124,9 +85,9 @@ def reap(raw: Any, settings: Settings, clients: Clients,
     try:
         event = events.CloudTrailEvent(raw)
         ignored = events.triage(event)
-        if ignored and _data_flow_call(event, settings):
+        if ignored and is_data_flow_call(event, settings):
             flows = dataflow.reports(event, settings)
-            outcomes = [_data_flow(event, flow, verdicts) for flow in flows]
+            outcomes = [data_flow_outcome(event, flow, verdicts) for flow in flows]
             if flows:  # an S3 rule's destination bucket, located (replica_buckets)
                 from chalicelib import replica_buckets
 
@@ -139,7 +100,7 @@ def reap(raw: Any, settings: Settings, clients: Clients,
                 generic = _generic(event, settings, clients, verdicts, breaker)
                 if generic is not None:
                     return generic
-                return [_uncovered(event, report, verdicts)]
+                return [uncovered_outcome(event, report, verdicts)]
             log.emit("ignored", reason=ignored, event_id=_event_id(raw))
             return []
         found, problems = events.targets(event)
@@ -156,9 +117,9 @@ def reap(raw: Any, settings: Settings, clients: Clients,
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
-    ended = {o.region for o in outcomes if o.action in _ENDS_FLOW}
-    return [_data_flow(event, flow, verdicts)
-            for flow in _flows_left(event, settings, ended)] + outcomes
+    ended = {o.region for o in outcomes if o.action in ENDS_FLOW}
+    return [data_flow_outcome(event, flow, verdicts)
+            for flow in flows_left(event, settings, ended)] + outcomes
 
 
 def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,
@@ -186,58 +147,6 @@ def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients
                 verdicts(outcome)
             outcomes.append(outcome)
     return outcomes
-
-
-def _uncovered(event: events.CloudTrailEvent, reason: str,
-               verdicts: Callable[[Outcome], None] | None) -> Outcome:
-    """The outcome of an uncovered create: no type, the event id as its id (what the
-    verdict log dedupes on), placed where the call was made."""
-    outcome = Outcome(UNCOVERED, "", event.event_id or "", event.aws_region or "",
-                      event.account or "", reason, event=event.name,
-                      creator=event.user_arn, created=event.event_time)
-    log.emit("uncovered", logging.WARNING, **outcome.to_dict())
-    if verdicts:
-        verdicts(outcome)
-    return outcome
-
-
-def _data_flow_call(event: events.CloudTrailEvent, settings: Settings) -> bool:
-    """A replication set-up logged in an allowed region: reported as a data flow or
-    nothing, never killed. Logged outside, it is left to the uncovered path."""
-    return dataflow.covers(event.event_source, event.event_name) and \
-        settings.allows(event.aws_region)
-
-
-# What ends a data flow (or will, or would in a dry run): the destination's kill.
-_ENDS_FLOW = (KILLED, WOULD_KILL, DEFERRED, GONE, CUT_OFF)
-
-
-def _flows_left(event: events.CloudTrailEvent, settings: Settings,
-                ended: set[str]) -> list[dataflow.Report]:
-    """The data flows of a replication set-up that a type also claims (EFS: its
-    destination) that no kill of the event's targets ends: a destination in another
-    account or unplaced, one spared (exempt) or whose kill failed, in a region not in
-    ``ended``. Those are still reported. A destination killed where it lands ends the
-    flow: its kill is the verdict, not a report saying nothing was deleted."""
-    if not _data_flow_call(event, settings):
-        return []
-    return [f for f in dataflow.reports(event, settings) if f.destination not in ended]
-
-
-def _data_flow(event: events.CloudTrailEvent, flow: dataflow.Report,
-               verdicts: Callable[[Outcome], None] | None) -> Outcome:
-    """The outcome of a data flow out of the allowed regions: the EU source as its id,
-    the destination region and the event id in its notes (what the verdict log and
-    the day's message dedupe on)."""
-    outcome = Outcome(DATA_FLOW, "", flow.source, event.aws_region or "",
-                      event.account or "", flow.reason,
-                      notes=dataflow.notes(flow.destination, event.event_id),
-                      event=event.name,
-                      creator=event.user_arn, created=event.event_time)
-    log.emit("data-flow", logging.WARNING, **outcome.to_dict())
-    if verdicts:
-        verdicts(outcome)
-    return outcome
 
 
 def _event_id(raw: Any) -> Any:
