@@ -212,3 +212,17 @@ def test_every_call_a_kill_makes_is_declared_and_guarded_in_the_eu(stubs, replic
     # The stop and the delete are denied in every allowed region: never a write there.
     for action in declared - {"rds:DescribeDBInstanceAutomatedBackups"}:
         assert iam.region_guarded(action), action
+
+
+@pytest.mark.parametrize("answer", ["pending", ["a", "list"], 7,
+                                    {"dBInstanceAutomatedBackup": "not an object"}])
+def test_a_malformed_answer_leaves_the_backup_unplaced_instead_of_raising(answer):
+    # A truncated or hostile record (responseElements not an object) must end as one
+    # "unplaced" line, never an exception out of reap (the event would be retried
+    # and fail the same way) or explain.
+    event = load_event("rds.StartDBInstanceAutomatedBackupsReplication")
+    event["detail"]["responseElements"] = answer
+    verdict = reaper.explain(event, Settings())
+    assert (verdict["decision"], verdict["targets"]) == ("ignore", [])
+    assert "no identifier" in verdict["reason"]
+    assert reaper.reap(event, Settings(dry_run=False), RegionClients()) == []

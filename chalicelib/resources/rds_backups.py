@@ -29,6 +29,8 @@ refuses to delete them while it exists.
 """
 from __future__ import annotations
 
+import jmespath
+
 from chalicelib.errors import NotFound, aws_errors
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict
 
@@ -37,6 +39,9 @@ TYPE = "AWS::RDS::DBInstanceAutomatedBackup"
 INSTANCE_NOT_FOUND = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
 # Replication no longer runs: the source was deleted, or the replication stopped.
 RETAINED = "retained"
+_ARN = jmespath.compile("detail.responseElements.dBInstanceAutomatedBackupsArn || "
+                        "detail.responseElements.dBInstanceAutomatedBackup"
+                        ".dBInstanceAutomatedBackupsArn")
 
 
 def arn_region(arn: object) -> str | None:
@@ -50,11 +55,9 @@ def arn_region(arn: object) -> str | None:
 def _placed(event: dict) -> str | None:
     """Where the replicated backup lives: the region of its own ARN (the call is
     made there, so it is also ``awsRegion``)."""
-    detail = event.get("detail") or {}
-    answer = detail.get("responseElements") or {}
-    arn = answer.get("dBInstanceAutomatedBackupsArn") or (
-        answer.get("dBInstanceAutomatedBackup") or {}).get("dBInstanceAutomatedBackupsArn")
-    return arn_region(arn) or detail.get("awsRegion")
+    # JMESPath, not .get: a record whose answer is not an object is unplaced, never
+    # an exception out of reap (events.targets calls this unguarded).
+    return arn_region(_ARN.search(event)) or jmespath.search("detail.awsRegion", event)
 
 
 def _replicated(backup: dict, here: str) -> bool:
