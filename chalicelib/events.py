@@ -14,7 +14,7 @@ from chalicelib import registry
 from chalicelib.config import known_regions
 from chalicelib.errors import EventError
 
-_ACCOUNT = re.compile(r"\d{12}")
+_ACCOUNT = re.compile(r"[0-9]{12}")  # ASCII: \d also matches other scripts' digits
 _MAX_ID = 2048
 
 
@@ -176,9 +176,13 @@ def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
                                 f"(region {region!r} is not a known region)")
                 continue
             # A place may name another account (a backup copied into another
-            # account's vault): the target lives there, not in the caller's.
-            owner = elsewhere[0] if elsewhere and _ACCOUNT.fullmatch(str(elsewhere[0])) \
-                else account
+            # account's vault): the target lives there, not in the caller's. One
+            # that is no account is unplaced, never taken for the caller's.
+            owner = elsewhere[0] if elsewhere else account
+            if not (isinstance(owner, str) and _ACCOUNT.fullmatch(owner)):
+                problems.append(f"{rtype.cfn_type}: cannot place {resource_id!r} "
+                                f"(account {owner!r} is not a 12-digit account)")
+                continue
             found.append(Target(rtype.cfn_type, resource_id, region, owner,
                                 event.name, event.user_arn, event.event_time))
     return found, problems
