@@ -196,8 +196,12 @@ def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple]
             placed = list(create.place(event.raw) or [])
         except (TypeError, KeyError, AttributeError, ValueError):
             placed = []  # a hostile or truncated record: reported as unplaced
+        # A region that is not a string (a list, an object) cannot be hashed or
+        # placed: dropped here, so the record is one 'no identifier' line.
         pairs = [tuple(p) for p in placed
-                 if isinstance(p, (tuple, list)) and len(p) in (2, 3) and _ids(p[0]) == [p[0]]]
+                 if isinstance(p, (tuple, list)) and len(p) in (2, 3) and _ids(p[0]) == [p[0]]
+                 and isinstance(p[1], str) and all(isinstance(a, (str, int, type(None)))
+                                                   for a in p[2:])]
     else:
         region = create.region(event.raw) if create.region else event.aws_region
         pairs = [(i, region) for i in _ids(create.compiled.search(event.raw))]

@@ -136,6 +136,24 @@ def test_a_place_naming_a_malformed_account_places_nothing_in_the_callers(
     assert "account" in result["reason"]
 
 
+@pytest.mark.parametrize("placed", [[(VAULT, ["us-east-1"])], [(VAULT, {"r": 1})],
+                                    [([VAULT], "us-east-1")], ["dr-copies-us"], [None]])
+def test_a_place_answering_the_wrong_shapes_places_nothing_and_raises_nothing(
+        monkeypatch, placed):
+    # What a place returns comes from the record: an unhashable region or id must be
+    # one 'no identifier' line, never a TypeError out of reap.
+    import dataclasses
+
+    from chalicelib import registry
+
+    [(rtype, create)] = [c for c in registry.claims("backup.amazonaws.com", "StartCopyJob")]
+    odd = dataclasses.replace(create, place=lambda event: placed)
+    monkeypatch.setattr(registry, "claims", lambda source, name: ((rtype, odd),))
+    result = reaper.explain(copy_job(), KILL)
+    assert (result["decision"], result["targets"]) == ("ignore", [])
+    assert reaper.reap(copy_job(), KILL, clients=None) == []
+
+
 # -- the kill, against moto: the vault is empty while the copy is still running ------
 
 
