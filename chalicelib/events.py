@@ -203,6 +203,10 @@ def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple]
                  and isinstance(p[1], str) and all(isinstance(a, (str, int, type(None)))
                                                    for a in p[2:])]
     else:
-        region = create.region(event.raw) if create.region else event.aws_region
+        try:
+            region = create.region(event.raw) if create.region else event.aws_region
+        except (TypeError, KeyError, AttributeError, ValueError):
+            region = None  # a hostile or truncated record: reported as unplaced
+        region = region if isinstance(region, str) else None  # hashed below
         pairs = [(i, region) for i in _ids(create.compiled.search(event.raw))]
     return list(dict.fromkeys(pairs))

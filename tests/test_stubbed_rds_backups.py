@@ -226,3 +226,26 @@ def test_a_malformed_answer_leaves_the_backup_unplaced_instead_of_raising(answer
     assert (verdict["decision"], verdict["targets"]) == ("ignore", [])
     assert "no identifier" in verdict["reason"]
     assert reaper.reap(event, Settings(dry_run=False), RegionClients()) == []
+
+
+def _raises(event):
+    raise AttributeError("'str' object has no attribute 'get'")
+
+
+@pytest.mark.parametrize("placed", [_raises, lambda event: ["us-east-1"],
+                                    lambda event: {"region": "us-east-1"}])
+def test_a_types_region_that_raises_or_is_no_string_leaves_the_event_unplaced(
+        monkeypatch, placed):
+    # Whatever a type's region callable does with a hostile record, the event is one
+    # 'cannot place' line: events.targets guards it as it guards a place.
+    import dataclasses
+
+    [(rtype, create)] = registry.claims("rds.amazonaws.com",
+                                        "StartDBInstanceAutomatedBackupsReplication")
+    odd = dataclasses.replace(create, region=placed)
+    monkeypatch.setattr(registry, "claims", lambda source, name: ((rtype, odd),))
+    event = load_event("rds.StartDBInstanceAutomatedBackupsReplication")
+    verdict = reaper.explain(event, Settings())
+    assert (verdict["decision"], verdict["targets"]) == ("ignore", [])
+    assert "cannot place" in verdict["reason"]
+    assert reaper.reap(event, Settings(dry_run=False), RegionClients()) == []
