@@ -153,6 +153,17 @@ def test_a_delete_refused_while_the_stop_settles_is_deferred(stubs):
     assert outcome.action == reaper.DEFERRED
 
 
+def test_a_stop_refused_while_the_source_is_busy_is_deferred(stubs):
+    # InvalidDBInstanceState is one of the type's not-ready codes (the source busy):
+    # the stop's own error handling must not turn it into a failure nobody retries.
+    us_stub, clients, _ = stubs
+    us_stub.add_response("describe_db_instance_automated_backups", _described())
+    us_stub.add_client_error("stop_db_instance_automated_backups_replication",
+                             "InvalidDBInstanceState", http_status_code=400)
+    [outcome] = _reap(clients)
+    assert outcome.action == reaper.DEFERRED
+
+
 def test_a_backup_already_deleted_is_gone(stubs):
     us_stub, clients, _ = stubs
     us_stub.add_client_error("describe_db_instance_automated_backups",

@@ -39,6 +39,10 @@ TYPE = "AWS::RDS::DBInstanceAutomatedBackup"
 INSTANCE_NOT_FOUND = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
 # Replication no longer runs: the source was deleted, or the replication stopped.
 RETAINED = "retained"
+# Still replicating or settling after the stop; the source busy.
+NOT_READY = ("InvalidDBInstanceAutomatedBackupState",
+             "InvalidDBInstanceAutomatedBackupStateFault",
+             "InvalidDBInstanceState", "InvalidDBInstanceStateFault")
 _ARN = jmespath.compile("detail.responseElements.dBInstanceAutomatedBackupsArn || "
                         "detail.responseElements.dBInstanceAutomatedBackup"
                         ".dBInstanceAutomatedBackupsArn")
@@ -95,7 +99,9 @@ def delete_backup(client, arn: str, live: Live, force: bool) -> list[str]:
     if live.facts.get("replicating") and source:
         # Sent here, in the backup's region: nothing is written where the source is.
         try:
-            with aws_errors(not_found=INSTANCE_NOT_FOUND):
+            # The type's not-ready codes too: translated here, a busy source would
+            # otherwise reach the reaper as a plain failure, never retried.
+            with aws_errors(not_found=INSTANCE_NOT_FOUND, not_ready=NOT_READY):
                 client.stop_db_instance_automated_backups_replication(SourceDBInstanceArn=source)
             notes.append(f"replication from {live.facts.get('source_region')} stopped")
         except NotFound:
@@ -124,9 +130,6 @@ TYPES = (
                  "rds:DeleteDBInstanceAutomatedBackup"),
         not_found=("DBInstanceAutomatedBackupNotFound",
                    "DBInstanceAutomatedBackupNotFoundFault"),
-        # Still replicating or settling after the stop; the source busy.
-        not_ready=("InvalidDBInstanceAutomatedBackupState",
-                   "InvalidDBInstanceAutomatedBackupStateFault",
-                   "InvalidDBInstanceState", "InvalidDBInstanceStateFault"),
+        not_ready=NOT_READY,
     ),
 )
