@@ -14,7 +14,7 @@ from chalicelib import registry
 from chalicelib.config import known_regions
 from chalicelib.errors import EventError
 
-_ACCOUNT = re.compile(r"\d{12}")
+_ACCOUNT = re.compile(r"[0-9]{12}")  # ASCII: \d also matches other scripts' digits
 _MAX_ID = 2048
 
 
@@ -176,9 +176,13 @@ def targets(event: CloudTrailEvent) -> tuple[list[Target], list[str]]:
                                 f"(region {region!r} is not a known region)")
                 continue
             # A place may name another account (a backup copied into another
-            # account's vault): the target lives there, not in the caller's.
-            owner = elsewhere[0] if elsewhere and _ACCOUNT.fullmatch(str(elsewhere[0])) \
-                else account
+            # account's vault): the target lives there, not in the caller's. One
+            # that is no account is unplaced, never taken for the caller's.
+            owner = elsewhere[0] if elsewhere else account
+            if not (isinstance(owner, str) and _ACCOUNT.fullmatch(owner)):
+                problems.append(f"{rtype.cfn_type}: cannot place {resource_id!r} "
+                                f"(account {owner!r} is not a 12-digit account)")
+                continue
             found.append(Target(rtype.cfn_type, resource_id, region, owner,
                                 event.name, event.user_arn, event.event_time))
     return found, problems
@@ -192,9 +196,17 @@ def _placed(create: registry.CreateEvent, event: CloudTrailEvent) -> list[tuple]
             placed = list(create.place(event.raw) or [])
         except (TypeError, KeyError, AttributeError, ValueError):
             placed = []  # a hostile or truncated record: reported as unplaced
+        # A region that is not a string (a list, an object) cannot be hashed or
+        # placed: dropped here, so the record is one 'no identifier' line.
         pairs = [tuple(p) for p in placed
-                 if isinstance(p, (tuple, list)) and len(p) in (2, 3) and _ids(p[0]) == [p[0]]]
+                 if isinstance(p, (tuple, list)) and len(p) in (2, 3) and _ids(p[0]) == [p[0]]
+                 and isinstance(p[1], str) and all(isinstance(a, (str, int, type(None)))
+                                                   for a in p[2:])]
     else:
-        region = create.region(event.raw) if create.region else event.aws_region
+        try:
+            region = create.region(event.raw) if create.region else event.aws_region
+        except (TypeError, KeyError, AttributeError, ValueError):
+            region = None  # a hostile or truncated record: reported as unplaced
+        region = region if isinstance(region, str) else None  # hashed below
         pairs = [(i, region) for i in _ids(create.compiled.search(event.raw))]
     return list(dict.fromkeys(pairs))

@@ -76,8 +76,10 @@ def exemption(event_source: str, event_name: str, detail: dict | None = None) ->
         return f"makes no resource worth a report: {reason}"
     if _PRESIGNED.match(event_name or ""):
         return "makes no resource worth a report: a presigned URL to an existing resource"
-    issuer = (((detail or {}).get("userIdentity") or {}).get("sessionContext") or {})
-    issuer = issuer.get("sessionIssuer") if isinstance(issuer, dict) else None
+    # Each level checked: a record whose userIdentity is not an object proves nothing.
+    issuer = detail.get("userIdentity") if isinstance(detail, dict) else None
+    for key in ("sessionContext", "sessionIssuer"):
+        issuer = issuer.get(key) if isinstance(issuer, dict) else None
     if isinstance(issuer, dict) and issuer.get("userName") == CONTROL_TOWER_ROLE:
         return f"a defender: Control Tower's own role {CONTROL_TOWER_ROLE}"
     return None

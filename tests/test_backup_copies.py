@@ -190,6 +190,23 @@ def test_a_backup_that_is_not_a_copy_of_the_source_is_never_deleted():
     assert outcome.action == reaper.DEFERRED  # no copy of it yet: nothing deleted
 
 
+def test_several_copies_of_the_source_are_each_left_to_their_own_judgement():
+    # The record names no copy, so several copies of one source in the region cannot
+    # be told apart: an older one may be exempt (by its tag, or by its id in the
+    # allowlist) or not this call's at all. None is deleted for this event; the scan
+    # judges each by its own id and tags.
+    import datetime
+
+    soon = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    exempt = _hsm_backup("backup-keptq3hbfa")
+    exempt["TagList"] = [{"Key": "monocyte-exempt", "Value": soon}]
+    settings = Settings(dry_run=False, exemption_tag="monocyte-exempt")
+    [outcome] = _reap_hsm(load_event("cloudhsm.CopyBackupToRegion"), [
+        ("describe_backups", {"Backups": [_hsm_backup(COPY), exempt]}, FIND)], settings)
+    assert outcome.action == reaper.SPARED  # and no DeleteBackup: none was queued
+    assert COPY in outcome.reason and "backup-keptq3hbfa" in outcome.reason
+
+
 @pytest.mark.parametrize("destination", sorted(EU_REGIONS))
 def test_a_copy_into_the_eu_is_spared_without_a_call(destination):
     event = load_event("cloudhsm.CopyBackupToRegion")

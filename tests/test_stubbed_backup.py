@@ -101,10 +101,57 @@ def test_a_copy_into_another_accounts_vault_is_placed_in_that_account():
 @pytest.mark.parametrize("destination", [
     "arn:aws:backup:us-east-1:123456789012:recovery-point:1EB3B5E7",  # not a vault
     "arn:aws:backup:mars-north-1:123456789012:backup-vault:x1",      # no such region
+    # Twelve digits to Python's \d, but not an account: never placed anywhere.
+    "arn:aws:backup:us-east-1:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"
+    "\u0669\u0660\u0661\u0662:backup-vault:x1",
     None])
 def test_a_destination_that_is_not_a_vault_arn_places_nothing(destination):
     result = reaper.explain(copy_job(destination), KILL)
     assert result["decision"] == "ignore" and result["targets"] == []
+
+
+def test_an_event_whose_account_is_not_twelve_ascii_digits_places_nothing():
+    event = copy_job()
+    event["account"] = event["detail"]["recipientAccountId"] = "\u0661" * 12
+    result = reaper.explain(event, KILL)
+    assert (result["decision"], result["targets"]) == ("ignore", [])
+    assert "no 12-digit account" in result["reason"]
+
+
+@pytest.mark.parametrize("account", ["21098765432", "not-an-account", 210987654321, None])
+def test_a_place_naming_a_malformed_account_places_nothing_in_the_callers(
+        monkeypatch, account):
+    # A type's place may name the account a copy lands in; one that is not 12 digits
+    # says nothing usable, and must not be read as the caller's (a vault of the same
+    # name there is not the copy).
+    import dataclasses
+
+    from chalicelib import registry
+
+    [(rtype, create)] = [c for c in registry.claims("backup.amazonaws.com", "StartCopyJob")]
+    odd = dataclasses.replace(create, place=lambda event: [(VAULT, "us-east-1", account)])
+    monkeypatch.setattr(registry, "claims", lambda source, name: ((rtype, odd),))
+    result = reaper.explain(copy_job(), KILL)
+    assert (result["decision"], result["targets"]) == ("ignore", [])
+    assert "account" in result["reason"]
+
+
+@pytest.mark.parametrize("placed", [[(VAULT, ["us-east-1"])], [(VAULT, {"r": 1})],
+                                    [([VAULT], "us-east-1")], ["dr-copies-us"], [None]])
+def test_a_place_answering_the_wrong_shapes_places_nothing_and_raises_nothing(
+        monkeypatch, placed):
+    # What a place returns comes from the record: an unhashable region or id must be
+    # one 'no identifier' line, never a TypeError out of reap.
+    import dataclasses
+
+    from chalicelib import registry
+
+    [(rtype, create)] = [c for c in registry.claims("backup.amazonaws.com", "StartCopyJob")]
+    odd = dataclasses.replace(create, place=lambda event: placed)
+    monkeypatch.setattr(registry, "claims", lambda source, name: ((rtype, odd),))
+    result = reaper.explain(copy_job(), KILL)
+    assert (result["decision"], result["targets"]) == ("ignore", [])
+    assert reaper.reap(copy_job(), KILL, clients=None) == []
 
 
 # -- the kill, against moto: the vault is empty while the copy is still running ------

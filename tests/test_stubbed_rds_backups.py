@@ -153,6 +153,17 @@ def test_a_delete_refused_while_the_stop_settles_is_deferred(stubs):
     assert outcome.action == reaper.DEFERRED
 
 
+def test_a_stop_refused_while_the_source_is_busy_is_deferred(stubs):
+    # InvalidDBInstanceState is one of the type's not-ready codes (the source busy):
+    # the stop's own error handling must not turn it into a failure nobody retries.
+    us_stub, clients, _ = stubs
+    us_stub.add_response("describe_db_instance_automated_backups", _described())
+    us_stub.add_client_error("stop_db_instance_automated_backups_replication",
+                             "InvalidDBInstanceState", http_status_code=400)
+    [outcome] = _reap(clients)
+    assert outcome.action == reaper.DEFERRED
+
+
 def test_a_backup_already_deleted_is_gone(stubs):
     us_stub, clients, _ = stubs
     us_stub.add_client_error("describe_db_instance_automated_backups",
@@ -212,3 +223,40 @@ def test_every_call_a_kill_makes_is_declared_and_guarded_in_the_eu(stubs, replic
     # The stop and the delete are denied in every allowed region: never a write there.
     for action in declared - {"rds:DescribeDBInstanceAutomatedBackups"}:
         assert iam.region_guarded(action), action
+
+
+@pytest.mark.parametrize("answer", ["pending", ["a", "list"], 7,
+                                    {"dBInstanceAutomatedBackup": "not an object"}])
+def test_a_malformed_answer_leaves_the_backup_unplaced_instead_of_raising(answer):
+    # A truncated or hostile record (responseElements not an object) must end as one
+    # "unplaced" line, never an exception out of reap (the event would be retried
+    # and fail the same way) or explain.
+    event = load_event("rds.StartDBInstanceAutomatedBackupsReplication")
+    event["detail"]["responseElements"] = answer
+    verdict = reaper.explain(event, Settings())
+    assert (verdict["decision"], verdict["targets"]) == ("ignore", [])
+    assert "no identifier" in verdict["reason"]
+    assert reaper.reap(event, Settings(dry_run=False), RegionClients()) == []
+
+
+def _raises(event):
+    raise AttributeError("'str' object has no attribute 'get'")
+
+
+@pytest.mark.parametrize("placed", [_raises, lambda event: ["us-east-1"],
+                                    lambda event: {"region": "us-east-1"}])
+def test_a_types_region_that_raises_or_is_no_string_leaves_the_event_unplaced(
+        monkeypatch, placed):
+    # Whatever a type's region callable does with a hostile record, the event is one
+    # 'cannot place' line: events.targets guards it as it guards a place.
+    import dataclasses
+
+    [(rtype, create)] = registry.claims("rds.amazonaws.com",
+                                        "StartDBInstanceAutomatedBackupsReplication")
+    odd = dataclasses.replace(create, region=placed)
+    monkeypatch.setattr(registry, "claims", lambda source, name: ((rtype, odd),))
+    event = load_event("rds.StartDBInstanceAutomatedBackupsReplication")
+    verdict = reaper.explain(event, Settings())
+    assert (verdict["decision"], verdict["targets"]) == ("ignore", [])
+    assert "cannot place" in verdict["reason"]
+    assert reaper.reap(event, Settings(dry_run=False), RegionClients()) == []

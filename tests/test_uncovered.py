@@ -148,6 +148,18 @@ def test_control_towers_own_role_is_a_defender():
     assert reaper.explain(event, EU)["decision"] == "ignore"
 
 
+@pytest.mark.parametrize("identity", ["AssumedRole", ["a"], 7,
+                                      {"sessionContext": "not an object"}])
+def test_a_malformed_identity_is_reported_like_any_uncovered_create(identity):
+    # A userIdentity that is not an object proves nothing about Control Tower: the
+    # create is reported, and neither reap nor explain raises.
+    event = call("logs.amazonaws.com", "CreateLogGroup", "us-east-1")
+    event["detail"]["userIdentity"] = identity
+    assert reaper.explain(event, EU)["decision"] == "report"
+    [outcome] = reaper.reap(event, EU, clients=None)
+    assert outcome.action == reaper.UNCOVERED
+
+
 def test_explain_answers_report_with_no_targets():
     result = reaper.explain(load_event("logs.CreateLogGroup"), EU)
     assert result == {"decision": "report", "targets": [], "reason": (

@@ -43,7 +43,7 @@ from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, utc_is
 
 SOURCE = "backup.amazonaws.com"
 _VAULT_ARN = re.compile(
-    r"^arn:aws[\w-]*:backup:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):backup-vault:([A-Za-z0-9_-]{2,50})$")
+    r"^arn:aws[\w-]*:backup:([a-z]{2}(?:-[a-z]+)+-\d):([0-9]{12}):backup-vault:([A-Za-z0-9_-]{2,50})$")
 _DESTINATION = jmespath.compile("detail.requestParameters.destinationBackupVaultArn")
 _ACCOUNT = jmespath.compile("detail.recipientAccountId || account")
 # Our own code (no AWS call made it): the reaper's ``lasting`` list names it, so a

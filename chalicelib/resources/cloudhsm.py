@@ -11,13 +11,17 @@ the copy appears in the destination. So the event's target is written
 finds the copy there with DescribeBackups filtered by ``sourceBackupIds``, the only
 way AWS offers, and the delete removes that copy there, never anything in the
 source region (no client of that region is ever made for it). A copy that has not
-appeared yet is deferred and tried again.
+appeared yet is deferred and tried again. Several live copies of one source in the
+region cannot be told apart (one may be exempt, or another call's): none is deleted
+for the event, and the scan judges each by its own id.
 
 DeleteBackup keeps a backup PENDING_DELETION for 7 days, during which RestoreBackup
 can bring it back; then AWS deletes it. A backup pending deletion is on its way
 out. The scan lists every backup of the region (copies included) by its own id.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import jmespath
 
@@ -57,7 +61,17 @@ def inspect_backup(client, backup_id: str) -> Live | None:
         live = [b for b in copies if b.get("BackupState") not in _GONE]
         if copies and not live:
             return None  # copied, and already on its way out
-        return _live(live, {"copies": [b["BackupId"] for b in live], "source": source})
+        ids = [b["BackupId"] for b in live]
+        found = _live(live, {"copies": ids, "source": source})
+        if len(ids) > 1:
+            # The record names no copy: several cannot be told apart, and one may
+            # be exempt (its own tag, its id in the allowlist) or another call's.
+            # Each is left to the scan, which judges it by its own id and tags.
+            found = dataclasses.replace(found, keep=(
+                f"{len(ids)} copies of {source} here ({', '.join(ids)}); which one this "
+                "call made is unknown: each is left to the nightly scan, judged by its "
+                "own id and tags"))
+        return found
     found = client.describe_backups(Filters={"backupIds": [backup_id]})["Backups"]
     if not found or found[0].get("BackupState") in _GONE:
         return None

@@ -29,6 +29,8 @@ refuses to delete them while it exists.
 """
 from __future__ import annotations
 
+import jmespath
+
 from chalicelib.errors import NotFound, aws_errors
 from chalicelib.registry import CreateEvent, Listing, Live, ResourceType, tag_dict
 
@@ -37,6 +39,13 @@ TYPE = "AWS::RDS::DBInstanceAutomatedBackup"
 INSTANCE_NOT_FOUND = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
 # Replication no longer runs: the source was deleted, or the replication stopped.
 RETAINED = "retained"
+# Still replicating or settling after the stop; the source busy.
+NOT_READY = ("InvalidDBInstanceAutomatedBackupState",
+             "InvalidDBInstanceAutomatedBackupStateFault",
+             "InvalidDBInstanceState", "InvalidDBInstanceStateFault")
+_ARN = jmespath.compile("detail.responseElements.dBInstanceAutomatedBackupsArn || "
+                        "detail.responseElements.dBInstanceAutomatedBackup"
+                        ".dBInstanceAutomatedBackupsArn")
 
 
 def arn_region(arn: object) -> str | None:
@@ -50,11 +59,9 @@ def arn_region(arn: object) -> str | None:
 def _placed(event: dict) -> str | None:
     """Where the replicated backup lives: the region of its own ARN (the call is
     made there, so it is also ``awsRegion``)."""
-    detail = event.get("detail") or {}
-    answer = detail.get("responseElements") or {}
-    arn = answer.get("dBInstanceAutomatedBackupsArn") or (
-        answer.get("dBInstanceAutomatedBackup") or {}).get("dBInstanceAutomatedBackupsArn")
-    return arn_region(arn) or detail.get("awsRegion")
+    # JMESPath, not .get: a record whose answer is not an object is unplaced, never
+    # an exception out of reap (events.targets calls this unguarded).
+    return arn_region(_ARN.search(event)) or jmespath.search("detail.awsRegion", event)
 
 
 def _replicated(backup: dict, here: str) -> bool:
@@ -92,7 +99,9 @@ def delete_backup(client, arn: str, live: Live, force: bool) -> list[str]:
     if live.facts.get("replicating") and source:
         # Sent here, in the backup's region: nothing is written where the source is.
         try:
-            with aws_errors(not_found=INSTANCE_NOT_FOUND):
+            # The type's not-ready codes too: translated here, a busy source would
+            # otherwise reach the reaper as a plain failure, never retried.
+            with aws_errors(not_found=INSTANCE_NOT_FOUND, not_ready=NOT_READY):
                 client.stop_db_instance_automated_backups_replication(SourceDBInstanceArn=source)
             notes.append(f"replication from {live.facts.get('source_region')} stopped")
         except NotFound:
@@ -121,9 +130,6 @@ TYPES = (
                  "rds:DeleteDBInstanceAutomatedBackup"),
         not_found=("DBInstanceAutomatedBackupNotFound",
                    "DBInstanceAutomatedBackupNotFoundFault"),
-        # Still replicating or settling after the stop; the source busy.
-        not_ready=("InvalidDBInstanceAutomatedBackupState",
-                   "InvalidDBInstanceAutomatedBackupStateFault",
-                   "InvalidDBInstanceState", "InvalidDBInstanceStateFault"),
+        not_ready=NOT_READY,
     ),
 )
