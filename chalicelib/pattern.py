@@ -20,6 +20,7 @@ import json
 import os
 import re
 
+from chalicelib import events
 from chalicelib.registry import CLOUDTRAIL_DETAIL_TYPE
 
 # EventBridge's quota for one pattern lives with AWS's other limits.
@@ -197,8 +198,7 @@ def build(allowed_regions) -> dict:
                 # The envelope's source again (aws.kms for kms.amazonaws.com): 10
                 # characters less per service. events.py refuses an event whose
                 # source and eventSource disagree, so the two name the same service.
-                "source": sorted({"aws." + s.split(".", 1)[0]
-                                  for s in cross_region_sources()}),
+                "source": sorted({events.expected_source(s) for s in cross_region_sources()}),
                 "detail": {"eventName": cross_region_names()},
             },
         ],

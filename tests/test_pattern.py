@@ -250,3 +250,16 @@ def test_every_registered_create_event_outside_the_eu_is_forwarded():
         for event in rtype.events:
             assert forwards(call(event.source, event.name, "us-east-1", event.aws_source)), (
                 rtype.cfn_type, event.name)
+
+
+def test_the_cross_region_branch_names_each_service_by_the_source_the_reaper_expects(
+        monkeypatch):
+    """The branch matches the envelope's source. CloudWatch logs as
+    monitoring.amazonaws.com but publishes aws.cloudwatch: were such a call listed,
+    its event (from an EU region) must still be forwarded."""
+    calls = pattern.CROSS_REGION_CALLS + (("monitoring.amazonaws.com", "PutDashboard"),)
+    monkeypatch.setattr(pattern, "CROSS_REGION_CALLS", calls)
+    built = pattern.build({"eu-central-1"})
+    event = call("monitoring.amazonaws.com", "PutDashboard", "eu-central-1",
+                 envelope="aws.cloudwatch")
+    assert forwards(event, built)
