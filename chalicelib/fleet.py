@@ -40,6 +40,23 @@ def accounts(settings: Settings, clients: Clients) -> list[str]:
                       if a.get("Status", "ACTIVE") == "ACTIVE")
 
 
+def watches(account: str, caller: str | None, settings: Settings, clients: Clients) -> bool:
+    """Whether Monocyte may act in ``account`` for an event of ``caller``'s: the
+    caller's own, or one of the fleet's. A copy sent to any other account (a backup
+    vault, a replication bucket named in the request) is not ours to delete, even
+    where a role of that name would let us."""
+    if account == caller:
+        return True
+    if not (settings.accounts or settings.organization_role):
+        return False  # one account alone: the caller's
+    try:
+        return account in accounts(settings, clients)
+    except AwsError as error:
+        log.emit("unplaced", logging.WARNING, reason=f"accounts not known: {error}",
+                 account=account)
+        return False
+
+
 def messages(settings: Settings, clients: Clients) -> tuple[list[dict], list[scan.Failure]]:
     """One message body per unit of work, and the accounts that could not be planned."""
     bodies, failures = [], []

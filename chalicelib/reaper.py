@@ -113,13 +113,31 @@ def reap(raw: Any, settings: Settings, clients: Clients,
                  event_id=event.event_id)
     outcomes = []
     for target in found:
-        outcome = handle(target, settings, clients, breaker=breaker)
+        outcome = _elsewhere(target, event, settings, clients) or \
+            handle(target, settings, clients, breaker=breaker)
         if verdicts:
             verdicts(outcome)
         outcomes.append(outcome)
     ended = {o.region for o in outcomes if o.action in ENDS_FLOW}
     return [data_flow_outcome(event, flow, verdicts)
             for flow in flows_left(event, settings, ended)] + outcomes
+
+
+def _elsewhere(target: Target, event: events.CloudTrailEvent, settings: Settings,
+               clients: Clients) -> Outcome | None:
+    """A target the record places in another account than the caller's (a copy into
+    another account's backup vault) is spared and reported unless Monocyte watches
+    that account; None when it is the caller's or a watched one."""
+    from chalicelib import fleet
+
+    if target.account == event.account or settings.allows(target.region) or \
+            fleet.watches(target.account, event.account, settings, clients):
+        return None
+    outcome = Outcome.of(target, SPARED, f"the record places it in account "
+                                         f"{target.account}, which Monocyte does not watch: "
+                                         "not ours to delete, reported")
+    log.emit("outcome", logging.WARNING, **outcome.to_dict())
+    return outcome
 
 
 def _generic(event: events.CloudTrailEvent, settings: Settings, clients: Clients,

@@ -58,33 +58,19 @@ def targets(event: Any, settings: Any, clients: Any) -> list[Target]:
     params = event.detail.get("requestParameters")
     if not flow or not flow.bucket or not isinstance(params, dict):
         return []
+    from chalicelib import fleet
+
     found = []
     for dest in dataflow.destinations(flow, params):
         account = dest.account or event.account or ""
         if not dest.bucket or dest.bucket.startswith("arn:") or \
-                not _watched(account, event.account, settings, clients):
+                not fleet.watches(account, event.account, settings, clients):
             continue  # not a bucket name, or an account we do not watch: reported only
         region = _locate(clients, event.aws_region, dest.bucket, account)
         if region and not settings.allows(region):
             # Like a scanned resource: the replication's caller did not create it.
             found.append(Target(BUCKET, dest.bucket, region, account, event.name))
     return found
-
-
-def _watched(account: str, caller: str | None, settings: Any, clients: Any) -> bool:
-    """Whether Monocyte acts in ``account``: the caller's, or one of the fleet's."""
-    if account == caller:
-        return True
-    if not (settings.accounts or settings.organization_role):
-        return False  # one account alone: the caller's
-    from chalicelib import fleet
-
-    try:
-        return account in fleet.accounts(settings, clients)
-    except AwsError as error:
-        log.emit("unplaced", logging.WARNING, reason=f"{BUCKET}: accounts not known: "
-                 f"{error}", account=account)
-        return False
 
 
 def kill(event: Any, settings: Any, clients: Any,

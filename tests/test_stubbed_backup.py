@@ -98,6 +98,29 @@ def test_a_copy_into_another_accounts_vault_is_placed_in_that_account():
         "central-dr", "us-east-1", "210987654321")
 
 
+OTHER = "arn:aws:backup:us-east-1:210987654321:backup-vault:central-dr"
+
+
+def test_a_copy_into_an_account_monocyte_does_not_watch_is_spared_without_a_call():
+    backup = boto3.client("backup", "us-east-1")
+    with Stubber(backup):  # nothing queued: any call would fail the test
+        [outcome] = reaper.reap(copy_job(OTHER), KILL, OneClient(backup))
+    assert (outcome.action, outcome.id, outcome.account) == (
+        reaper.SPARED, "central-dr", "210987654321")
+    assert "does not watch" in outcome.reason
+
+
+def test_a_copy_into_a_watched_account_is_acted_on_there():
+    backup = boto3.client("backup", "us-east-1")
+    watched = Settings(dry_run=False, accounts=(ACCOUNT, "210987654321"))
+    with Stubber(backup) as stub:
+        stub.add_client_error("describe_backup_vault", "ResourceNotFoundException",
+                              expected_params={"BackupVaultName": "central-dr"})
+        [outcome] = reaper.reap(copy_job(OTHER), watched, OneClient(backup))
+        stub.assert_no_pending_responses()
+    assert (outcome.action, outcome.account) == (reaper.GONE, "210987654321")
+
+
 @pytest.mark.parametrize("destination", [
     "arn:aws:backup:us-east-1:123456789012:recovery-point:1EB3B5E7",  # not a vault
     "arn:aws:backup:mars-north-1:123456789012:backup-vault:x1",      # no such region
