@@ -241,6 +241,10 @@ def assess(target: Target, settings: Settings, clients: Clients) -> "Outcome | K
         return Outcome.of(target, SPARED, live.keep)
     if live.note:
         reason += f"; {live.note}"
+    for name in live.names:
+        by_name = policy.judge(dataclasses.replace(target, id=name), settings)
+        if by_name[0] == policy.SPARE:
+            return Outcome.of(target, SPARED, f"{name}: {by_name[1]}")
     by_tag = policy.tag_exemption(live.tags, settings)
     if by_tag and by_tag[0] == policy.SPARE:
         return Outcome.of(target, SPARED, by_tag[1])

@@ -57,6 +57,10 @@ class Live:
     keep: str | None = None
     # What the live check adds to the kill's reason (a look-alike name, say).
     note: str | None = None
+    # The resource's own ids, when the target's id is not one (a copy the record names
+    # only by its source): the allowlist and protection patterns are asked about
+    # each of them too.
+    names: tuple[str, ...] = ()
 
 
 def tag_dict(tags: Any) -> dict:

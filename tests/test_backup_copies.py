@@ -207,6 +207,22 @@ def test_several_copies_of_the_source_are_each_left_to_their_own_judgement():
     assert COPY in outcome.reason and "backup-keptq3hbfa" in outcome.reason
 
 
+def test_the_copy_found_is_spared_by_an_allowlist_entry_naming_its_own_id():
+    # The target is copy-of:<source>, but the allowlist names backups by their ids:
+    # the copy the live check finds is judged by its own id too.
+    import datetime
+
+    from chalicelib.exemptions import Exemption
+
+    kept = Exemption(id=COPY, reason="restore drill", owner="platform",
+                     expires=datetime.date.today() + datetime.timedelta(days=10))
+    settings = Settings(dry_run=False, exemptions=(kept,))
+    [outcome] = _reap_hsm(load_event("cloudhsm.CopyBackupToRegion"), [
+        ("describe_backups", {"Backups": [_hsm_backup(COPY)]}, FIND)], settings)
+    assert outcome.action == reaper.SPARED  # and no DeleteBackup: none was queued
+    assert COPY in outcome.reason and "restore drill" in outcome.reason
+
+
 @pytest.mark.parametrize("destination", sorted(EU_REGIONS))
 def test_a_copy_into_the_eu_is_spared_without_a_call(destination):
     event = load_event("cloudhsm.CopyBackupToRegion")

@@ -11,9 +11,10 @@ the copy appears in the destination. So the event's target is written
 finds the copy there with DescribeBackups filtered by ``sourceBackupIds``, the only
 way AWS offers, and the delete removes that copy there, never anything in the
 source region (no client of that region is ever made for it). A copy that has not
-appeared yet is deferred and tried again. Several live copies of one source in the
-region cannot be told apart (one may be exempt, or another call's): none is deleted
-for the event, and the scan judges each by its own id.
+appeared yet is deferred and tried again. The copy found is judged by its own id as
+well (Live.names: an allowlist entry naming it spares it). Several live copies of one
+source in the region cannot be told apart (one may be exempt, or another call's):
+none is deleted for the event, and the scan judges each by its own id.
 
 DeleteBackup keeps a backup PENDING_DELETION for 7 days, during which RestoreBackup
 can bring it back; then AWS deletes it. A backup pending deletion is on its way
@@ -48,7 +49,8 @@ def copy_placed(event: dict) -> list[tuple[str, str]] | None:
 def _live(backups: list[dict], facts: dict) -> Live:
     first = backups[0] if backups else {}
     return Live(created=utc_iso(first.get("CopyTimestamp") or first.get("CreateTimestamp")),
-                tags=tag_dict(first.get("TagList")) if backups else None, facts=facts)
+                tags=tag_dict(first.get("TagList")) if backups else None, facts=facts,
+                names=tuple(facts.get("copies", ())))
 
 
 def inspect_backup(client, backup_id: str) -> Live | None:
