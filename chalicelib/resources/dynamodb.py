@@ -13,11 +13,13 @@ def inspect_table(client, name: str) -> Live | None:
                 created=utc_iso(table.get("CreationDateTime")))
 
 
-def delete_table(client, name: str, live: Live, force: bool) -> list[str]:
+def delete_table(client, name: str, live: Live, force: bool, where: str = "") -> list[str]:
+    """Deletes the table in the client's region, its protection lifted first with
+    ``force`` (also the last step of a replica's and a legacy member's kill)."""
     notes = []
     if live.protected:
         if not force:
-            raise Protected(f"table {name} has deletion protection")
+            raise Protected(f"table {name}{where} has deletion protection")
         client.update_table(TableName=name, DeletionProtectionEnabled=False)
         notes.append("deletion protection disabled")
     client.delete_table(TableName=name)

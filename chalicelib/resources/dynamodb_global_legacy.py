@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import jmespath
 
-from chalicelib.errors import NotReady, Protected
+from chalicelib.errors import NotReady
 from chalicelib.registry import CreateEvent, Live, ResourceType, utc_iso
+from chalicelib.resources.dynamodb import delete_table
 
 SOURCE = "dynamodb.amazonaws.com"
 TYPE = "AWS::DynamoDB::LegacyGlobalTable"
@@ -99,14 +100,9 @@ def delete_member(client, name: str, live: Live, force: bool) -> list[str]:
         except (client.exceptions.ReplicaNotFoundException,
                 client.exceptions.GlobalTableNotFoundException):
             pass  # it left the group since the live check: only the table is left
-    if live.protected:
-        if not force:
-            raise Protected(f"table {name} in {region} has deletion protection")
-        client.update_table(TableName=name, DeletionProtectionEnabled=False)
-        notes.append("deletion protection disabled")
     # Refused (ResourceInUse) while the removal settles: deferred; the next run finds
     # the table out of the group and deletes it.
-    client.delete_table(TableName=name)
+    notes += delete_table(client, name, live, force, where=f" in {region}")
     return notes + [f"deleted in {region}"]
 
 

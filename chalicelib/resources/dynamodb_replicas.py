@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import jmespath
 
-from chalicelib.errors import NotReady, Protected
+from chalicelib.errors import NotReady
 from chalicelib.registry import CreateEvent, Live, ResourceType, utc_iso
+from chalicelib.resources.dynamodb import delete_table
 
 # CloudTrail spells DynamoDB's parameters in lowerCamel case, nested ones too.
 _TABLE_NAME = jmespath.compile("detail.requestParameters.tableName"
@@ -95,14 +96,8 @@ def delete_replica(client, name: str, live: Live, force: bool) -> list[str]:
         # ``client`` is in live.delete_region, another member of the global table.
         client.update_table(TableName=name, ReplicaUpdates=[{"Delete": {"RegionName": region}}])
         return [f"replica removed through {live.delete_region}"]
-    notes = []
-    if live.protected:
-        if not force:
-            raise Protected(f"replica {name} in {region} has deletion protection")
-        client.update_table(TableName=name, DeletionProtectionEnabled=False)
-        notes.append("deletion protection disabled")
-    client.delete_table(TableName=name)
-    return notes + [f"deleted in {region}"]
+    return delete_table(client, name, live, force, where=f" in {region}") + [
+        f"deleted in {region}"]
 
 
 TYPES = (
