@@ -1,6 +1,7 @@
 """Shared fixtures: every AWS call in the tests goes to moto, never to AWS."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
@@ -81,6 +82,36 @@ class OneClient:
 
     def client(self, *args, **kwargs):
         return self._client
+
+
+class RegionClients:
+    """Hands the engine the stubbed client of the region it asks for."""
+
+    def __init__(self, **by_region):
+        self._by_region = {r.replace("_", "-"): c for r, c in by_region.items()}
+
+    def client(self, service, region, account=None):
+        return self._by_region[region]
+
+
+@contextlib.contextmanager
+def stubbed_us_and_eu(service: str):
+    """Stubbers for ``service`` in us-east-1 and eu-central-1, the clients behind them,
+    and every call the EU client gets (a kill outside the EU expects none: the source
+    or the primary lives there). Every queued answer must have been used."""
+    import boto3
+    from botocore.stub import Stubber
+
+    us, eu = boto3.client(service, "us-east-1"), boto3.client(service, "eu-central-1")
+    eu_calls: list[str] = []
+    # First: the Stubber refuses an unqueued call in this event, before later hooks see it.
+    service_id = eu.meta.service_model.service_id.hyphenize()
+    eu.meta.events.register_first(f"provide-client-params.{service_id}.*",
+                                  lambda model, **kwargs: eu_calls.append(model.name))
+    with Stubber(us) as us_stub, Stubber(eu) as eu_stub:
+        yield us_stub, RegionClients(us_east_1=us, eu_central_1=eu), eu_calls
+        us_stub.assert_no_pending_responses()
+        eu_stub.assert_no_pending_responses()
 
 
 @pytest.fixture

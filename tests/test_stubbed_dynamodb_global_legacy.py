@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from chalicelib import iam, reaper, registry
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import load_event, stubbed_us_and_eu
 
 TYPE = "AWS::DynamoDB::LegacyGlobalTable"
 NAME = "monocyte-probe-legacy-orders"
 EU, US, SG = "eu-central-1", "us-east-1", "ap-southeast-1"
 ACCOUNT = "123456789012"
 WHEN = datetime.datetime(2026, 11, 29, 11, 32, 10, tzinfo=datetime.timezone.utc)
-
-
-class RegionClients:
-    """Hands the engine the stubbed client of the region it asks for."""
-
-    def __init__(self, **by_region):
-        self._by_region = {r.replace("_", "-"): c for r, c in by_region.items()}
-
-    def client(self, service, region, account=None):
-        return self._by_region[region]
 
 
 def _table(region, protected=False, status="ACTIVE"):
@@ -50,15 +38,8 @@ def _global(regions, status="ACTIVE"):
 
 @pytest.fixture
 def stubs():
-    """Stubbed clients; every call the EU client gets is recorded (none expected)."""
-    us, eu = boto3.client("dynamodb", US), boto3.client("dynamodb", EU)
-    eu_calls = []
-    eu.meta.events.register("before-parameter-build.dynamodb.*",
-                            lambda model, **kwargs: eu_calls.append(model.name))
-    with Stubber(us) as us_stub, Stubber(eu) as eu_stub:
-        yield us_stub, RegionClients(us_east_1=us, eu_central_1=eu), eu_calls
-        us_stub.assert_no_pending_responses()
-        eu_stub.assert_no_pending_responses()
+    with stubbed_us_and_eu("dynamodb") as found:
+        yield found
 
 
 def _reap(clients, settings=None, event=None):

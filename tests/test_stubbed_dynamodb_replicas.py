@@ -11,23 +11,13 @@ from botocore.stub import Stubber
 
 from chalicelib import iam, reaper, registry, scan
 from chalicelib.config import Settings
-from conftest import load_event
+from conftest import RegionClients, load_event
 
 TYPE = "AWS::DynamoDB::GlobalTable"
 NAME = "monocyte-probe-orders"
 EU, US = "eu-central-1", "us-east-1"  # the sample: a Frankfurt table, a Virginia replica
 ACCOUNT = "123456789012"
 WHEN = datetime.datetime(2026, 11, 29, 11, 20, 45, tzinfo=datetime.timezone.utc)
-
-
-class RegionClients:
-    """Hands the engine the stubbed client of the region it asks for."""
-
-    def __init__(self, **by_region):
-        self._by_region = {r.replace("_", "-"): c for r, c in by_region.items()}
-
-    def client(self, service, region, account=None):
-        return self._by_region[region]
 
 
 def _table(region, others, status="ACTIVE", protected=False, other_status="ACTIVE"):

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from chalicelib import iam, reaper, registry, scan
 from chalicelib.config import Settings
 from chalicelib.events import Target
-from conftest import load_event
+from conftest import RegionClients, load_event, stubbed_us_and_eu
 
 TYPE = "AWS::RDS::DBInstanceAutomatedBackup"
 EU, US, SG = "eu-central-1", "us-east-1", "ap-southeast-1"
@@ -21,16 +19,6 @@ SOURCE = f"arn:aws:rds:{EU}:{ACCOUNT}:db:orders-db"  # the sample's Frankfurt in
 BACKUP = f"arn:aws:rds:{US}:{ACCOUNT}:auto-backup:ab-7xq2lm4rv9kd3ts6wpzb1nfyhc"
 RESOURCE_ID = "db-ORDERSEUEXAMPLE7Q3RZL5KXW4"
 CREATED = datetime.datetime(2026, 11, 2, 8, 14, 55, tzinfo=datetime.timezone.utc)
-
-
-class RegionClients:
-    """Hands the engine the stubbed client of the region it asks for."""
-
-    def __init__(self, **by_region):
-        self._by_region = {r.replace("_", "-"): c for r, c in by_region.items()}
-
-    def client(self, service, region, account=None):
-        return self._by_region[region]
 
 
 def _backup(status="replicating", source=SOURCE, arn=BACKUP, region=EU, identifier="orders-db"):
@@ -56,16 +44,8 @@ def _answer(**kwargs):
 
 @pytest.fixture
 def stubs():
-    """A stubbed client per region; every call the EU client gets is recorded (none
-    is expected: the source instance lives there)."""
-    us, eu = boto3.client("rds", US), boto3.client("rds", EU)
-    eu_calls = []
-    eu.meta.events.register("before-parameter-build.rds.*",
-                            lambda model, **kwargs: eu_calls.append(model.name))
-    with Stubber(us) as us_stub, Stubber(eu) as eu_stub:
-        yield us_stub, RegionClients(us_east_1=us, eu_central_1=eu), eu_calls
-        us_stub.assert_no_pending_responses()
-        eu_stub.assert_no_pending_responses()
+    with stubbed_us_and_eu("rds") as found:
+        yield found
 
 
 def _reap(clients, settings=None, event=None):
